@@ -1,0 +1,172 @@
+"""Extractive answers: whole sentences quoted from the retrieved passages, each with its [n].
+
+No sentence is written here except the fixed phrases of prompts/<lang>.toml. The confidence that
+decides abstention is computed from the evidence; its threshold is calibrated on the gold set.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from .languages import terms
+from .prompts import Phrases
+from .retrieval import Retrieval
+from .types import Answer, Chunk, Citation, Hit, Statement
+
+MIN_SENTENCE_CHARS = 25
+NEAR_DUPLICATE = 0.9  # sentence cosine above which two sentences say the same thing
+
+
+@dataclass(frozen=True)
+class Candidate:
+    hit_rank: int
+    chunk: Chunk
+    start: int
+    end: int
+    score: float
+    vector: np.ndarray
+
+    @property
+    def text(self) -> str:
+        return self.chunk.text[self.start:self.end]
+
+
+def select_evidence(hits: list[Hit], language: str, top_k: int) -> list[Hit]:
+    """The best passages, one language per topic: the question's when that topic has it.
+
+    The three language versions of a note state the same facts; quoting more than one would
+    repeat them.
+    """
+    languages_of_topic: dict[str, set[str]] = {}
+    for hit in hits:
+        languages_of_topic.setdefault(hit.chunk.topic, set()).add(hit.chunk.language)
+    chosen_language: dict[str, str] = {}
+    evidence = []
+    for hit in hits:
+        topic = hit.chunk.topic
+        if topic not in chosen_language:
+            chosen_language[topic] = language if language in languages_of_topic[topic] else hit.chunk.language
+        if hit.chunk.language == chosen_language[topic]:
+            evidence.append(hit)
+        if len(evidence) == top_k:
+            break
+    return evidence
+
+
+def confidence(retrieval: Retrieval, evidence: list[Hit], best_sentence: float, question: str,
+               language: str) -> float:
+    """How well the evidence matches the question, in [0, 1]-ish.
+
+    Dense similarity alone rates "reimbursement of apps in Germany" close to the Belgian notes;
+    the share of the question's terms that the corpus knows pulls such questions down.
+    """
+    if not evidence:
+        return 0.0
+    top_dense = max(h.dense for h in evidence)
+    known = retrieval.generation.lexical.known_fraction(question, language)
+    return float(0.45 * top_dense + 0.35 * best_sentence + 0.2 * known)
+
+
+def _candidates(retrieval: Retrieval, evidence: list[Hit], question: str, language: str) -> list[Candidate]:
+    gen = retrieval.generation
+    q_terms = set(terms(question, language))
+    out = []
+    for rank, hit in enumerate(evidence):
+        row = gen.by_id[hit.chunk.chunk_id]
+        idx = gen.sentences_of.get(row, np.zeros(0, dtype=np.int64))
+        if not len(idx):
+            continue
+        cosines = gen.sentence_vectors[idx] @ retrieval.query_vector
+        for sentence_index, cosine in zip(idx, cosines):
+            _, start, end = (int(x) for x in gen.sentence_rows[sentence_index])
+            text = hit.chunk.text[start:end]
+            if len(text) < MIN_SENTENCE_CHARS:
+                continue
+            s_terms = set(terms(text, hit.chunk.language))
+            overlap = len(q_terms & s_terms) / len(q_terms) if q_terms else 0.0
+            score = float(cosine) + 0.25 * overlap + 0.08 / (rank + 1)
+            out.append(Candidate(rank, hit.chunk, start, end, score, gen.sentence_vectors[sentence_index]))
+    out.sort(key=lambda c: -c.score)
+    return out
+
+
+def compose(question: str, language: str, retrieval: Retrieval, phrases: Phrases, *, top_k: int,
+            max_points: int, threshold: float) -> Answer:
+    evidence = select_evidence(retrieval.hits, language, top_k)
+    candidates = _candidates(retrieval, evidence, question, language)
+    best = candidates[0].score if candidates else 0.0
+    best_cosine = float(candidates[0].vector @ retrieval.query_vector) if candidates else 0.0
+    conf = confidence(retrieval, evidence, best_cosine, question, language)
+    if not candidates or conf < threshold:
+        return abstain(question, language, evidence or retrieval.hits, phrases, conf)
+
+    chosen: list[Candidate] = [candidates[0]]
+    for cand in candidates[1:]:
+        if len(chosen) > max_points:
+            break
+        if cand.score < 0.75 * best:
+            break
+        if any(float(cand.vector @ c.vector) > NEAR_DUPLICATE or _overlaps(cand, c) for c in chosen):
+            continue
+        chosen.append(cand)
+
+    numbers: dict[str, int] = {}
+    citations: list[Citation] = []
+    statements: list[Statement] = []
+    for i, cand in enumerate(chosen):
+        if cand.chunk.chunk_id not in numbers:
+            numbers[cand.chunk.chunk_id] = len(numbers) + 1
+            citations.append(_citation(numbers[cand.chunk.chunk_id], cand.chunk))
+        statements.append(Statement(cand.text, numbers[cand.chunk.chunk_id], "direct" if i == 0 else "point"))
+    text = render(statements, citations, phrases)
+    return Answer(question, language, text, False, citations, statements, conf)
+
+
+def _overlaps(a: Candidate, b: Candidate) -> bool:
+    return a.chunk.chunk_id == b.chunk.chunk_id and a.start < b.end and b.start < a.end
+
+
+def _citation(n: int, chunk: Chunk) -> Citation:
+    return Citation(n=n, source_id=chunk.doc_id, title=chunk.title, publisher=chunk.publisher, url=chunk.url,
+                    locator=chunk.locator, quote=chunk.text, checked=chunk.checked, language=chunk.language)
+
+
+def abstain(question: str, language: str, hits: list[Hit], phrases: Phrases, conf: float) -> Answer:
+    closest, seen = [], set()
+    for hit in hits:
+        if hit.chunk.doc_id in seen:
+            continue
+        seen.add(hit.chunk.doc_id)
+        closest.append(_citation(len(closest) + 1, hit.chunk))
+        if len(closest) == 3:
+            break
+    lines = [phrases("abstain.message")]
+    if closest:
+        lines += ["", phrases("abstain.closest")]
+        lines += [f"- {_source_line(c, phrases)}" for c in closest]
+    lines += ["", phrases("abstain.suggestion")]
+    statements = [Statement(phrases("abstain.message"), None, "phrase")]
+    return Answer(question, language, "\n".join(lines), True, [], statements, conf, closest)
+
+
+def render(statements: list[Statement], citations: list[Citation], phrases: Phrases) -> str:
+    """Markdown: the direct answer, the supporting points, then the numbered sources."""
+    direct, points = statements[0], statements[1:]
+    lines = [f"{direct.text} [{direct.citation}]"]
+    if points:
+        lines += ["", f"**{phrases('labels.points')}**"]
+        lines += [f"- {s.text} [{s.citation}]" for s in points]
+    lines += ["", f"**{phrases('labels.sources')}**"]
+    lines += [f"[{c.n}] {_source_line(c, phrases)}" for c in citations]
+    return "\n".join(lines)
+
+
+def _source_line(c: Citation, phrases: Phrases) -> str:
+    publisher = c.publisher or phrases("labels.your_file")
+    parts = [f"[{c.title}]({c.url})", publisher]
+    if c.locator:
+        parts.append(c.locator)
+    parts.append(f"{phrases('labels.checked')} {c.checked}")
+    return " — ".join(parts)

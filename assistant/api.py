@@ -1,0 +1,151 @@
+"""The public Python API: `Assistant`. The CLI and the web app are thin layers over it."""
+
+from __future__ import annotations
+
+import re
+import threading
+import tomllib
+import unicodedata
+from collections.abc import Iterable
+from pathlib import Path
+
+from .answering import abstain, compose
+from .index import Index
+from .languages import detect_language, words
+from .prompts import load_phrases
+from .readers import ReadError, corpus_files, read_document
+from .retrieval import retrieve
+from .settings import PROJECT_ROOT, Settings
+from .embeddings import canonical_name
+from .types import LANGUAGES, Answer, FileOutcome, IndexStatus, IngestReport
+
+MAX_QUESTION_CHARS = 2000
+CALIBRATION_FILE = Path(__file__).resolve().parent / "calibration.toml"
+
+
+class Assistant:
+    """Answers questions from the bundled official sources and the user's own documents.
+
+    >>> a = Assistant()
+    >>> ans = a.ask("Comment faire rembourser une application mobile par l'INAMI ?")
+    >>> ans.text, ans.language, ans.abstained, ans.citations
+    """
+
+    def __init__(self, index_dir: str | Path | None = None, settings: Settings | None = None, **overrides):
+        if settings is None:
+            settings = Settings.from_env(index_dir=index_dir, **overrides)
+        elif index_dir is not None or overrides:
+            settings = settings.with_(**({"index_dir": Path(index_dir)} if index_dir else {}), **overrides)
+        self.settings = settings
+        self.index = Index(settings)
+        self._lock = threading.Lock()
+        self.sync_corpus()
+
+    # ------------------------------------------------------------ index
+
+    def sync_corpus(self) -> dict[str, list[str]]:
+        """Bring the bundled notes into the index; only changed notes are embedded again."""
+        documents = []
+        for path in corpus_files(self.settings.corpus_dir):
+            documents.append(read_document(path, kind="note"))
+        with self._lock:
+            return self.index.update(documents, keep=lambda entry: entry.kind != "note")
+
+    def rebuild(self) -> dict[str, list[str]]:
+        """Embed every passage again (after a model change, say); user documents are kept."""
+        with self._lock:
+            return self.index.update(
+                [read_document(p, kind="note") for p in corpus_files(self.settings.corpus_dir)],
+                keep=lambda entry: entry.kind != "note", force=True)
+
+    def status(self) -> IndexStatus | None:
+        return self.index.status()
+
+    def ingest(self, paths: Iterable[str | Path]) -> IngestReport:
+        """Add the user's own files. Unreadable files are skipped with the reason; the rest is
+        indexed in one atomic update, so a bad file never leaves the index half-written."""
+        report = IngestReport()
+        documents = []
+        names = set()
+        for raw in paths:
+            path = Path(raw)
+            name = safe_name(path.name)
+            try:
+                if not path.is_file():
+                    raise ReadError("no such file")
+                doc = read_document(path, kind="user", display_name=name)
+            except ReadError as exc:
+                report.outcomes.append(FileOutcome(name, "skipped", reason=str(exc)))
+                continue
+            if doc.doc_id in names:
+                report.outcomes.append(FileOutcome(name, "skipped", reason="another file of this batch has the same name"))
+                continue
+            names.add(doc.doc_id)
+            documents.append(doc)
+        if not documents:
+            return report
+        try:
+            with self._lock:
+                result = self.index.update(documents)
+        except Exception as exc:  # the previous generation stays live: nothing is lost
+            for doc in documents:
+                report.outcomes.append(FileOutcome(doc.doc_id, "skipped", doc.doc_id,
+                                                   reason=f"indexing failed ({type(exc).__name__}: {exc})"))
+            return report
+        gen = self.index.load()
+        for doc in documents:
+            status = ("added" if doc.doc_id in result["added"] else
+                      "updated" if doc.doc_id in result["updated"] else "unchanged")
+            entry = gen.docs.get(doc.doc_id)
+            reason = "already indexed with the same content" if status == "unchanged" else ""
+            report.outcomes.append(FileOutcome(doc.doc_id, status, doc.doc_id, reason, entry.count if entry else 0))
+        return report
+
+    # ------------------------------------------------------------ questions
+
+    def ask(self, question: str, language: str | None = None) -> Answer:
+        question = clean_question(question)
+        if language is not None and language not in LANGUAGES:
+            raise ValueError(f"language must be one of {', '.join(LANGUAGES)} or None")
+        lang = language or detect_language(question)
+        lang = lang if lang in LANGUAGES else "en"
+        phrases = load_phrases(self.settings.prompts_dir, lang)
+        if not question:
+            return Answer(question, lang, phrases("errors.empty"), True)
+        if not any(any(c.isalpha() for c in w) for w in words(question)):
+            return Answer(question, lang, phrases("errors.unreadable"), True)
+        retrieval = retrieve(self.index, question, lang, self.settings)
+        return compose(question, lang, retrieval, phrases, top_k=self.settings.top_k,
+                       max_points=self.settings.max_points, threshold=self.threshold)
+
+    @property
+    def threshold(self) -> float:
+        if self.settings.abstain_threshold is not None:
+            return self.settings.abstain_threshold
+        return calibrated_threshold(self.settings)
+
+
+def calibrated_threshold(settings: Settings) -> float:
+    try:
+        with open(CALIBRATION_FILE, "rb") as handle:
+            table = tomllib.load(handle)
+    except FileNotFoundError:
+        return 0.0
+    key = f"{canonical_name(settings.embedding_model)}|{settings.retrieval}"
+    return float(table.get("threshold", {}).get(key, 0.0))
+
+
+def clean_question(question: str) -> str:
+    if not isinstance(question, str):
+        raise TypeError("question must be a string")
+    # Control characters carry no meaning and confuse tokenizers; a question longer than any
+    # real one is cut rather than refused.
+    question = "".join(c if unicodedata.category(c)[0] != "C" or c in "\n\t" else " " for c in question)
+    return re.sub(r"\s+", " ", question).strip()[:MAX_QUESTION_CHARS]
+
+
+def safe_name(name: str) -> str:
+    """A file name fit to show and to use as an id: no directories, no control characters."""
+    name = Path(name.replace("\\", "/")).name
+    name = "".join(c for c in name if unicodedata.category(c)[0] != "C").strip()
+    return name or "unnamed"

@@ -1,0 +1,87 @@
+"""Language detection, tokenization and stemming for French, Dutch, English (and German text)."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from functools import lru_cache
+
+import Stemmer
+
+# Function words: they identify the language and carry no meaning for lexical search.
+STOPWORDS: dict[str, frozenset[str]] = {
+    "fr": frozenset(
+        """a à au aux avec ce ces cet cette comment dans de des du elle en est et être faut il ils je
+        l la le les leur leurs lui ma mais me mes moi mon ne nos notre nous on ou où par pas pour
+        qu que quel quelle quelles quels qui sa sans se ses son sont sur ta te tes toi ton tu un une
+        vos votre vous y d c j m n s t qu est-ce quoi peut peux puis dois doit faire combien quand
+        été ont avoir ai as avez avons sera seront était sont-ils quoi si plus aussi très ça cela""".split()
+    ),
+    "nl": frozenset(
+        """aan al als bij dat de den der deze die dit doen door een en er had heb heeft hem het hij
+        hoe hun ik in is je jij kan kun kunnen maar me meer met mij mijn moet moeten na naar niet nog
+        nu of om onder ons onze ook op over te tot u uit uw van veel voor want was wat we welk welke
+        wie wij wil worden wordt zal ze zich zij zijn zo zou waar wanneer hoeveel hebben werd geen
+        daar dan toch iets nodig krijg krijgen""".split()
+    ),
+    "en": frozenset(
+        """a about an and are as at be been but by can could do does for from had has have how i if
+        in into is it its me my no not of on or our should so than that the their them then there
+        these they this to was we were what when where which who why will with would you your yours
+        get got need much many any does did also very""".split()
+    ),
+    "de": frozenset(
+        """aber als am an auch auf aus bei bin bis das dass dem den der des die doch du ein eine
+        einem einen einer er es für hat haben ich ihr im in ist ja kann mit nach nicht noch nur oder
+        sie sind so über um und uns von vor war was wie wir wird zu zum zur""".split()
+    ),
+}
+
+_STEMMER_NAMES = {"fr": "french", "nl": "dutch", "en": "english", "de": "german"}
+_WORD = re.compile(r"[^\W_]+(?:[-'’][^\W_]+)*", re.UNICODE)
+_ELISION = re.compile(r"^(?:l|d|j|m|n|s|t|c|qu|jusqu|lorsqu|puisqu)['’]", re.IGNORECASE)
+
+
+def words(text: str) -> list[str]:
+    """Lower-cased words, French elisions split off ("l'INAMI" → "inami")."""
+    out = []
+    for match in _WORD.finditer(text.lower()):
+        word = _ELISION.sub("", match.group(0))
+        out.extend(part for part in re.split(r"['’]", word) if part)
+    return out
+
+
+def detect_language(text: str, default: str = "en") -> str:
+    """The language among fr/nl/en/de whose function words the text uses most.
+
+    Accents break ties towards French; an undecidable text gets `default`.
+    """
+    tokens = words(text)
+    if not tokens:
+        return default
+    scores = {lang: sum(1 for t in tokens if t in stop) for lang, stop in STOPWORDS.items()}
+    if re.search(r"[éèêàçùôî]", text.lower()):
+        scores["fr"] += 0.5
+    if re.search(r"\b(ij|ijk)\w*", text.lower()):
+        scores["nl"] += 0.5
+    best = max(scores, key=lambda lang: scores[lang])
+    if scores[best] == 0:
+        return default
+    return best
+
+
+@lru_cache(maxsize=8)
+def _stemmer(language: str):
+    return Stemmer.Stemmer(_STEMMER_NAMES.get(language, "english"))
+
+
+def _fold(word: str) -> str:
+    # Accents are dropped after stemming so that "médical" and "medical" meet.
+    return "".join(c for c in unicodedata.normalize("NFKD", word) if not unicodedata.combining(c))
+
+
+def terms(text: str, language: str) -> list[str]:
+    """Search terms: words minus the language's stop words, stemmed for that language."""
+    stop = STOPWORDS.get(language, frozenset())
+    kept = [w for w in words(text) if w not in stop and (len(w) > 1 or w.isdigit())]
+    return [_fold(s) for s in _stemmer(language).stemWords(kept)]

@@ -1,0 +1,95 @@
+"""BM25 over stemmed terms, each passage stemmed in its own language.
+
+A question is stemmed once per language present in the index and scored against the passages of
+that language only, so "remboursement" meets "remboursements" in French notes and "terugbetaling"
+meets "terugbetalingen" in Dutch ones.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from collections import Counter, defaultdict
+from pathlib import Path
+
+import numpy as np
+
+from .languages import terms
+
+K1 = 1.2
+B = 0.75
+
+
+class _LanguageIndex:
+    def __init__(self, rows: list[int], counts: list[dict[str, int]]):
+        self.rows = np.asarray(rows, dtype=np.int64)  # positions in the global chunk list
+        lengths = np.asarray([sum(c.values()) for c in counts], dtype=np.float32)
+        self.norm = K1 * (1 - B + B * lengths / max(float(lengths.mean()) if len(lengths) else 1.0, 1e-9))
+        postings: dict[str, tuple[list[int], list[int]]] = defaultdict(lambda: ([], []))
+        for local, count in enumerate(counts):
+            for term, tf in count.items():
+                postings[term][0].append(local)
+                postings[term][1].append(tf)
+        n = len(counts)
+        self.postings = {
+            term: (np.asarray(locs, dtype=np.int64), np.asarray(tfs, dtype=np.float32),
+                   math.log(1 + (n - len(locs) + 0.5) / (len(locs) + 0.5)))
+            for term, (locs, tfs) in postings.items()
+        }
+
+    def score(self, query_terms: list[str]) -> tuple[np.ndarray, np.ndarray]:
+        scores = np.zeros(len(self.rows), dtype=np.float32)
+        for term, qtf in Counter(query_terms).items():
+            posting = self.postings.get(term)
+            if posting is None:
+                continue
+            locs, tfs, idf = posting
+            scores[locs] += qtf * idf * tfs * (K1 + 1) / (tfs + self.norm[locs])
+        hit = np.nonzero(scores)[0]
+        return self.rows[hit], scores[hit]
+
+
+class LexicalIndex:
+    def __init__(self, chunk_ids: list[str], languages: list[str], counts: list[dict[str, int]]):
+        self.chunk_ids = chunk_ids
+        self.languages = languages
+        self.counts = counts
+        by_language: dict[str, list[int]] = defaultdict(list)
+        for row, language in enumerate(languages):
+            by_language[language].append(row)
+        self._indexes = {lang: _LanguageIndex(rows, [counts[r] for r in rows]) for lang, rows in by_language.items()}
+        self.vocabulary = {term for index in self._indexes.values() for term in index.postings}
+
+    @classmethod
+    def build(cls, items: list[tuple[str, str, str]]) -> LexicalIndex:
+        """items: (chunk_id, language, text)."""
+        return cls([i for i, _, _ in items], [lang for _, lang, _ in items],
+                   [dict(Counter(terms(text, lang))) for _, lang, text in items])
+
+    def search(self, question: str, limit: int) -> list[tuple[str, float]]:
+        rows_all, scores_all = [], []
+        for language, index in self._indexes.items():
+            rows, scores = index.score(terms(question, language))
+            rows_all.append(rows)
+            scores_all.append(scores)
+        if not rows_all:
+            return []
+        rows, scores = np.concatenate(rows_all), np.concatenate(scores_all)
+        order = np.argsort(-scores, kind="stable")[:limit]
+        return [(self.chunk_ids[rows[i]], float(scores[i])) for i in order]
+
+    def known_fraction(self, question: str, language: str) -> float:
+        """Share of the question's search terms that occur anywhere in the index."""
+        query = terms(question, language)
+        if not query:
+            return 0.0
+        return sum(1 for t in query if t in self.vocabulary) / len(query)
+
+    def save(self, path: Path) -> None:
+        payload = {"chunk_ids": self.chunk_ids, "languages": self.languages, "counts": self.counts}
+        path.write_text(json.dumps(payload, ensure_ascii=False), encoding="utf-8")
+
+    @classmethod
+    def load(cls, path: Path) -> LexicalIndex:
+        payload = json.loads(path.read_text(encoding="utf-8"))
+        return cls(payload["chunk_ids"], payload["languages"], payload["counts"])

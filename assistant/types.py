@@ -1,0 +1,184 @@
+"""Data objects shared by every step: load → chunk → index → retrieve → answer → present."""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+LANGUAGES = ("fr", "nl", "en")
+
+
+@dataclass(frozen=True)
+class Block:
+    """A structural unit of a document (paragraph, list item, heading), as a span of its text."""
+
+    start: int
+    end: int
+    heading: str = ""  # the nearest section heading above the block
+    page: int | None = None  # 1-based page number, for paginated sources
+    is_heading: bool = False
+
+
+@dataclass(frozen=True)
+class Document:
+    """One source in one language, with its text exactly as read and its structure."""
+
+    doc_id: str  # stable id: a note id ("topic.lang") or a user file name
+    title: str
+    publisher: str
+    url: str  # primary URL (official page, or file:// for a user's file)
+    language: str
+    checked: str  # ISO date the source was last checked or fetched
+    text: str
+    blocks: tuple[Block, ...]
+    topic: str = ""  # shared by the language versions of one note
+    kind: str = "note"  # note | user | fetched
+    source_urls: tuple[str, ...] = ()
+    path: str = ""
+
+    @property
+    def content_hash(self) -> str:
+        # Metadata is hashed with the text: a new checked date or title must reach the index too.
+        h = hashlib.sha256()
+        for part in (self.text, self.title, self.publisher, self.url, self.language, self.checked, self.topic,
+                     "\n".join(self.source_urls)):
+            h.update(part.encode("utf-8"))
+            h.update(b"\0")
+        return h.hexdigest()
+
+
+@dataclass(frozen=True)
+class Chunk:
+    """A passage of a document; `text` is a verbatim slice of the document text."""
+
+    chunk_id: str
+    doc_id: str
+    ordinal: int
+    text: str
+    title: str
+    publisher: str
+    url: str
+    language: str
+    checked: str
+    locator: str  # section heading or page, as shown to the user
+    topic: str
+    kind: str
+    start: int = 0
+    end: int = 0
+
+    def metadata(self) -> dict[str, Any]:
+        data = asdict(self)
+        data.pop("text")
+        return data
+
+    @classmethod
+    def from_metadata(cls, text: str, meta: dict[str, Any]) -> Chunk:
+        fields = {k: meta[k] for k in cls.__dataclass_fields__ if k != "text"}
+        return cls(text=text, **fields)
+
+
+@dataclass(frozen=True)
+class Hit:
+    """A chunk found for a question, with the scores that ranked it."""
+
+    chunk: Chunk
+    score: float  # fused score used for ranking
+    dense: float = 0.0  # cosine similarity with the question (0 when not scored)
+    lexical: float = 0.0  # BM25 score (0 when not matched)
+
+
+@dataclass(frozen=True)
+class Citation:
+    n: int
+    source_id: str
+    title: str
+    publisher: str
+    url: str
+    locator: str
+    quote: str
+    checked: str
+    language: str
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass(frozen=True)
+class Statement:
+    """One sentence of an answer and the citation it comes from (None for fixed phrases)."""
+
+    text: str
+    citation: int | None
+    role: str  # direct | point | phrase
+
+
+@dataclass
+class Answer:
+    question: str
+    language: str
+    text: str
+    abstained: bool
+    citations: list[Citation] = field(default_factory=list)
+    statements: list[Statement] = field(default_factory=list)
+    confidence: float = 0.0
+    closest: list[Citation] = field(default_factory=list)  # offered when abstaining
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "question": self.question,
+            "language": self.language,
+            "text": self.text,
+            "abstained": self.abstained,
+            "confidence": round(float(self.confidence), 4),
+            "citations": [c.to_dict() for c in self.citations],
+            "statements": [asdict(s) for s in self.statements],
+            "closest": [c.to_dict() for c in self.closest],
+        }
+
+
+@dataclass(frozen=True)
+class FileOutcome:
+    path: str
+    status: str  # added | updated | unchanged | skipped
+    source_id: str = ""
+    reason: str = ""
+    chunks: int = 0
+
+
+@dataclass
+class IngestReport:
+    outcomes: list[FileOutcome] = field(default_factory=list)
+
+    @property
+    def added(self) -> list[FileOutcome]:
+        return [o for o in self.outcomes if o.status in ("added", "updated")]
+
+    @property
+    def skipped(self) -> list[FileOutcome]:
+        return [o for o in self.outcomes if o.status == "skipped"]
+
+    @property
+    def unchanged(self) -> list[FileOutcome]:
+        return [o for o in self.outcomes if o.status == "unchanged"]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"outcomes": [asdict(o) for o in self.outcomes]}
+
+    def summary(self) -> str:
+        lines = []
+        for o in self.outcomes:
+            detail = f"{o.chunks} passages" if o.status in ("added", "updated") else o.reason
+            lines.append(f"{o.status:9} {o.path}" + (f" — {detail}" if detail else ""))
+        return "\n".join(lines)
+
+
+@dataclass(frozen=True)
+class IndexStatus:
+    index_dir: str
+    generation: str
+    documents: int
+    chunks: int
+    embedding_model: str
+    languages: dict[str, int]
+    built_at: str
