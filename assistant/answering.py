@@ -10,13 +10,20 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .languages import terms
+from .languages import terms, unknown_names
 from .prompts import Phrases
 from .retrieval import Retrieval
 from .types import Answer, Chunk, Citation, Hit, Statement
 
 MIN_SENTENCE_CHARS = 25
 NEAR_DUPLICATE = 0.9  # sentence cosine above which two sentences say the same thing
+# How much a sentence gains from the rank of its passage: the best passage is usually the
+# section that answers, and its sentences beat look-alike sentences elsewhere.
+RANK_PRIOR = (1.0, 0.8, 0.7, 0.6, 0.5, 0.4, 0.3, 0.2)
+WEIGHTS = {"cosine": 0.5, "overlap": 0.35, "rank": 0.4}
+# Each name the sources never mention divides the confidence (a foreign agency, another country).
+UNKNOWN_NAME_FACTOR = 0.6
+CUTOFF = 0.6  # supporting points score at least this share of the direct answer
 
 
 @dataclass(frozen=True)
@@ -57,23 +64,33 @@ def select_evidence(hits: list[Hit], language: str, top_k: int) -> list[Hit]:
 
 def confidence(retrieval: Retrieval, evidence: list[Hit], best_sentence: float, question: str,
                language: str) -> float:
-    """How well the evidence matches the question, in [0, 1]-ish.
+    """How well the evidence matches the question, roughly in [0, 1].
 
-    Dense similarity alone rates "reimbursement of apps in Germany" close to the Belgian notes;
-    the share of the question's terms that the corpus knows pulls such questions down.
+    Dense similarity alone rates "reimbursement of apps in Germany" close to the Belgian notes:
+    the share of the question's terms the sources know, and the names they never mention
+    ("DiGA", "BfArM"), pull such questions down.
     """
     if not evidence:
         return 0.0
+    lexical = retrieval.generation.lexical
     top_dense = max(h.dense for h in evidence)
-    known = retrieval.generation.lexical.known_fraction(question, language)
-    return float(0.45 * top_dense + 0.35 * best_sentence + 0.2 * known)
+    known = lexical.known_fraction(question, language)
+    strangers = len(unknown_names(question, lexical.vocabulary))
+    base = 0.45 * top_dense + 0.35 * best_sentence + 0.2 * known
+    return float(base * UNKNOWN_NAME_FACTOR ** min(strangers, 2))
 
 
 def _candidates(retrieval: Retrieval, evidence: list[Hit], question: str, language: str) -> list[Candidate]:
+    """Every sentence of the evidence, scored by meaning, shared rare words and passage rank."""
     gen = retrieval.generation
-    q_terms = set(terms(question, language))
+    query_terms: dict[str, dict[str, float]] = {}  # per passage language: stemmed term -> idf
     out = []
     for rank, hit in enumerate(evidence):
+        lang = hit.chunk.language
+        if lang not in query_terms:
+            query_terms[lang] = {t: gen.lexical.idf(t, lang) for t in terms(question, lang)}
+        weights = query_terms[lang]
+        total = sum(weights.values())
         row = gen.by_id[hit.chunk.chunk_id]
         idx = gen.sentences_of.get(row, np.zeros(0, dtype=np.int64))
         if not len(idx):
@@ -82,11 +99,10 @@ def _candidates(retrieval: Retrieval, evidence: list[Hit], question: str, langua
         for sentence_index, cosine in zip(idx, cosines):
             _, start, end = (int(x) for x in gen.sentence_rows[sentence_index])
             text = hit.chunk.text[start:end]
-            if len(text) < MIN_SENTENCE_CHARS:
-                continue
-            s_terms = set(terms(text, hit.chunk.language))
-            overlap = len(q_terms & s_terms) / len(q_terms) if q_terms else 0.0
-            score = float(cosine) + 0.25 * overlap + 0.08 / (rank + 1)
+            shared = set(terms(text, lang)) & weights.keys()
+            overlap = sum(weights[t] for t in shared) / total if total else 0.0
+            score = (WEIGHTS["cosine"] * float(cosine) + WEIGHTS["overlap"] * overlap
+                     + WEIGHTS["rank"] * RANK_PRIOR[min(rank, len(RANK_PRIOR) - 1)])
             out.append(Candidate(rank, hit.chunk, start, end, score, gen.sentence_vectors[sentence_index]))
     out.sort(key=lambda c: -c.score)
     return out
@@ -104,13 +120,14 @@ def compose(question: str, language: str, retrieval: Retrieval, phrases: Phrases
 
     chosen: list[Candidate] = [candidates[0]]
     for cand in candidates[1:]:
-        if len(chosen) > max_points:
+        if len(chosen) > max_points or cand.score < CUTOFF * best:
             break
-        if cand.score < 0.75 * best:
-            break
+        if len(cand.text) < MIN_SENTENCE_CHARS:
+            continue
         if any(float(cand.vector @ c.vector) > NEAR_DUPLICATE or _overlaps(cand, c) for c in chosen):
             continue
         chosen.append(cand)
+    chosen = _with_announced_lists(chosen, candidates)
 
     numbers: dict[str, int] = {}
     citations: list[Citation] = []
@@ -122,6 +139,21 @@ def compose(question: str, language: str, retrieval: Retrieval, phrases: Phrases
         statements.append(Statement(cand.text, numbers[cand.chunk.chunk_id], "direct" if i == 0 else "point"))
     text = render(statements, citations, phrases)
     return Answer(question, language, text, False, citations, statements, conf)
+
+
+def _with_announced_lists(chosen: list[Candidate], candidates: list[Candidate], limit: int = 8) -> list[Candidate]:
+    """A sentence that announces a list ("… three kinds of applicants:") is useless without the
+    items that follow it in the passage: bring them along."""
+    out: list[Candidate] = []
+    for cand in chosen:
+        if any(_overlaps(cand, c) for c in out):
+            continue
+        out.append(cand)
+        if cand.text.rstrip().endswith(":"):
+            followers = sorted((c for c in candidates if c.chunk.chunk_id == cand.chunk.chunk_id and c.start >= cand.end),
+                               key=lambda c: c.start)[:limit]
+            out.extend(f for f in followers if not any(_overlaps(f, c) for c in out + chosen))
+    return out
 
 
 def _overlaps(a: Candidate, b: Candidate) -> bool:

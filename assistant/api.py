@@ -9,15 +9,16 @@ import unicodedata
 from collections.abc import Iterable
 from pathlib import Path
 
-from .answering import abstain, compose
+from .answering import compose
 from .index import Index
 from .languages import detect_language, words
 from .prompts import load_phrases
-from .readers import ReadError, corpus_files, read_document
+from .corpus import load_notes
+from .readers import ReadError, read_document
 from .retrieval import retrieve
-from .settings import PROJECT_ROOT, Settings
 from .embeddings import canonical_name
-from .types import LANGUAGES, Answer, FileOutcome, IndexStatus, IngestReport
+from .settings import Settings
+from .types import LANGUAGES, Answer, FileOutcome, Hit, IndexStatus, IngestReport
 
 MAX_QUESTION_CHARS = 2000
 CALIBRATION_FILE = Path(__file__).resolve().parent / "calibration.toml"
@@ -45,18 +46,15 @@ class Assistant:
 
     def sync_corpus(self) -> dict[str, list[str]]:
         """Bring the bundled notes into the index; only changed notes are embedded again."""
-        documents = []
-        for path in corpus_files(self.settings.corpus_dir):
-            documents.append(read_document(path, kind="note"))
+        documents = load_notes(self.settings.corpus_dir)
         with self._lock:
             return self.index.update(documents, keep=lambda entry: entry.kind != "note")
 
     def rebuild(self) -> dict[str, list[str]]:
         """Embed every passage again (after a model change, say); user documents are kept."""
         with self._lock:
-            return self.index.update(
-                [read_document(p, kind="note") for p in corpus_files(self.settings.corpus_dir)],
-                keep=lambda entry: entry.kind != "note", force=True)
+            return self.index.update(load_notes(self.settings.corpus_dir),
+                                     keep=lambda entry: entry.kind != "note", force=True)
 
     def status(self) -> IndexStatus | None:
         return self.index.status()
@@ -117,6 +115,14 @@ class Assistant:
         retrieval = retrieve(self.index, question, lang, self.settings)
         return compose(question, lang, retrieval, phrases, top_k=self.settings.top_k,
                        max_points=self.settings.max_points, threshold=self.threshold)
+
+    def search(self, question: str, language: str | None = None, k: int = 5) -> list[Hit]:
+        """The k best passages for a question, ranked as the answer step sees them."""
+        question = clean_question(question)
+        lang = language or detect_language(question)
+        if not question:
+            return []
+        return retrieve(self.index, question, lang, self.settings, limit=k).hits
 
     @property
     def threshold(self) -> float:

@@ -85,3 +85,26 @@ def terms(text: str, language: str) -> list[str]:
     stop = STOPWORDS.get(language, frozenset())
     kept = [w for w in words(text) if w not in stop and (len(w) > 1 or w.isdigit())]
     return [_fold(s) for s in _stemmer(language).stemWords(kept)]
+
+
+_NAME = re.compile(r"(?<![\w\-])[^\W\d_][\w\-’']*")
+_ALL_STOPWORDS = frozenset().union(*STOPWORDS.values())
+
+
+def unknown_names(text: str, vocabulary: set[str]) -> list[str]:
+    """Names and acronyms in the text (capitalised, not sentence-initial, not function words)
+    of which the indexed sources know no part: "DiGA", "BfArM", "Québec" in a question about
+    Belgian procedures point at something the sources do not cover."""
+    found = []
+    for match in _NAME.finditer(text):
+        word = match.group(0).strip("-’'")
+        before = text[:match.start()].rstrip()
+        if not before or before[-1] in ".?!:;" or not any(c.isupper() for c in word):
+            continue
+        parts = [p for p in re.split(r"[-’']", word) if p]
+        if any(p.lower() in _ALL_STOPWORDS for p in parts):
+            continue
+        stems = {t for p in parts for lang in ("fr", "nl", "en") for t in terms(p, lang)}
+        if stems and not any(s in vocabulary for s in stems):
+            found.append(word)
+    return found

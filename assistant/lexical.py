@@ -78,6 +78,18 @@ class LexicalIndex:
         order = np.argsort(-scores, kind="stable")[:limit]
         return [(self.chunk_ids[rows[i]], float(scores[i])) for i in order]
 
+    def idf(self, term: str, language: str) -> float:
+        """Inverse document frequency of a stemmed term among passages of that language
+        (the highest value for a term they never use)."""
+        index = self._indexes.get(language)
+        if index is None:
+            return 0.0
+        posting = index.postings.get(term)
+        if posting is not None:
+            return posting[2]
+        n = len(index.rows)
+        return math.log(1 + (n + 0.5) / 0.5)
+
     def known_fraction(self, question: str, language: str) -> float:
         """Share of the question's search terms that occur anywhere in the index."""
         query = terms(question, language)

@@ -33,7 +33,7 @@ class Settings:
     language_preference: float = 0.35
     top_k: int = 5  # passages kept as evidence for an answer
 
-    max_points: int = 4  # supporting points after the direct answer
+    max_points: int = 6  # supporting points after the direct answer
     # Below this confidence the assistant abstains. None: the calibrated value for the model
     # (assistant/calibration.toml, written by `assistant eval --calibrate`).
     abstain_threshold: float | None = None

@@ -182,3 +182,16 @@ class IndexStatus:
     embedding_model: str
     languages: dict[str, int]
     built_at: str
+
+
+@dataclass(frozen=True)
+class Source:
+    """An entry of the manifest corpus/sources.toml: one official (or secondary) document."""
+
+    id: str
+    publisher: str
+    title: str
+    type: str  # html | pdf
+    urls: dict[str, str]  # language -> URL
+    topics: tuple[str, ...] = ()
+    secondary: bool = False

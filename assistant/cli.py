@@ -1,0 +1,133 @@
+"""`assistant` command line: a thin layer over the Python API."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from dataclasses import asdict
+from pathlib import Path
+
+from .settings import PRESETS, PROJECT_ROOT, Settings
+
+
+def _settings(args, **extra) -> Settings:
+    return Settings.from_env(index_dir=getattr(args, "index_dir", None), **extra)
+
+
+def cmd_ask(args) -> int:
+    from .api import Assistant
+
+    answer = Assistant(settings=_settings(args)).ask(args.question, language=args.language)
+    print(json.dumps(answer.to_dict(), ensure_ascii=False, indent=2) if args.json else answer.text)
+    return 0
+
+
+def cmd_ingest(args) -> int:
+    from .api import Assistant
+
+    report = Assistant(settings=_settings(args)).ingest(args.files)
+    print(json.dumps(report.to_dict(), ensure_ascii=False, indent=2) if args.json else report.summary())
+    return 0 if not report.skipped else 1
+
+
+def cmd_index(args) -> int:
+    from .api import Assistant
+
+    assistant = Assistant(settings=_settings(args))  # builds or syncs on open
+    if args.action == "rebuild":
+        assistant.rebuild()
+    status = assistant.status()
+    print(json.dumps(asdict(status), indent=2) if args.json else
+          f"index:      {status.index_dir}\ngeneration: {status.generation} (built {status.built_at})\n"
+          f"documents:  {status.documents}\npassages:   {status.chunks} {status.languages}\n"
+          f"embeddings: {status.embedding_model}")
+    return 0
+
+
+def cmd_eval(args) -> int:
+    from .api import CALIBRATION_FILE, Assistant
+    from .evaluation import calibrate_threshold, evaluate, load_gold
+
+    questions = load_gold()
+    presets = list(PRESETS) if args.compare else [args.preset]
+    reports = []
+    for name in presets:
+        preset = PRESETS[name]
+        index_dir = args.index_dir or (PROJECT_ROOT / ".cache" / "eval-index" / preset["embedding_model"])
+        settings = Settings.from_env(index_dir=index_dir, **preset, show_progress=not args.json)
+        assistant = Assistant(settings=settings)
+        report = evaluate(assistant, questions, label=f"[{name}] threshold {assistant.threshold:.4f}")
+        reports.append(report)
+        if args.calibrate:
+            threshold = calibrate_threshold(report)
+            _store_threshold(CALIBRATION_FILE, f"{assistant.index.model_name}|{settings.retrieval}", threshold)
+            assistant.settings = settings.with_(abstain_threshold=threshold)
+            report = evaluate(assistant, questions, label=f"[{name}] calibrated threshold {threshold:.4f}")
+            reports[-1] = report
+        if not args.json:
+            print(report.table(), end="\n\n", flush=True)
+    if args.json:
+        print(json.dumps([r.to_dict() for r in reports], ensure_ascii=False, indent=2))
+    return 0
+
+
+def _store_threshold(path: Path, key: str, value: float) -> None:
+    import tomllib
+
+    table = {}
+    if path.exists():
+        table = tomllib.loads(path.read_text(encoding="utf-8"))
+    thresholds = table.setdefault("threshold", {})
+    thresholds[key] = value
+    lines = ["# Abstention thresholds per embedding model and retrieval mode, written by",
+             "# `assistant eval --calibrate` from the gold set in tests/gold/.", "[threshold]"]
+    lines += [f'"{k}" = {v}' for k, v in sorted(thresholds.items())]
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="assistant",
+        description="Cited answers on bringing digital health products to the Belgian market and getting them reimbursed.")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    def add(name, help_text, func):
+        p = sub.add_parser(name, help=help_text, description=help_text)
+        p.add_argument("--index-dir", type=Path, default=None, help="index folder (default: ./index)")
+        p.set_defaults(func=func)
+        return p
+
+    p = add("ask", "Answer a question from the indexed sources, with citations.", cmd_ask)
+    p.add_argument("question")
+    p.add_argument("--language", choices=["fr", "nl", "en"], default=None, help="answer language (default: detected)")
+    p.add_argument("--json", action="store_true", help="print the answer as JSON")
+
+    p = add("ingest", "Add your own files (PDF, DOCX, HTML, Markdown, text) to the index.", cmd_ingest)
+    p.add_argument("files", nargs="+", type=Path)
+    p.add_argument("--json", action="store_true")
+
+    p = add("index", "Build, rebuild or show the index.", cmd_index)
+    p.add_argument("action", choices=["build", "rebuild", "status"],
+                   help="build: create or update incrementally; rebuild: embed everything again; status: show")
+    p.add_argument("--json", action="store_true")
+
+    p = add("eval", "Evaluate on the gold set (tests/gold): Recall@5, MRR, key facts, citations, abstention.", cmd_eval)
+    p.add_argument("--preset", choices=list(PRESETS), default="hybrid")
+    p.add_argument("--compare", action="store_true", help="run every preset (MiniLM, USE, BM25, hybrid)")
+    p.add_argument("--calibrate", action="store_true",
+                   help="choose the abstention threshold on the gold set and store it in assistant/calibration.toml")
+    p.add_argument("--json", action="store_true")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return args.func(args)
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

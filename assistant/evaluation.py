@@ -1,0 +1,181 @@
+"""Evaluation on the gold set: retrieval, answers, citations and abstention, per language."""
+
+from __future__ import annotations
+
+import re
+import statistics
+import time
+import unicodedata
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import yaml
+
+from .settings import PROJECT_ROOT
+from .types import LANGUAGES, Answer, Hit
+
+GOLD_DIR = PROJECT_ROOT / "tests" / "gold"
+
+
+@dataclass(frozen=True)
+class GoldQuestion:
+    id: str
+    language: str
+    question: str
+    sources: tuple[str, ...] = ()
+    key_facts: tuple[str, ...] = ()
+    out_of_scope: bool = False
+
+
+def load_gold(directory: Path = GOLD_DIR) -> list[GoldQuestion]:
+    questions = []
+    for path in sorted(Path(directory).glob("*.yaml")):
+        for item in yaml.safe_load(path.read_text(encoding="utf-8")) or []:
+            questions.append(GoldQuestion(
+                id=str(item["id"]), language=str(item["language"]), question=str(item["question"]),
+                sources=tuple(item.get("sources") or ()), key_facts=tuple(str(k) for k in item.get("key_facts") or ()),
+                out_of_scope=bool(item.get("out_of_scope", False)),
+            ))
+    return questions
+
+
+def normalise(text: str) -> str:
+    """Lower case, no accents, no markup, single spaces: how facts and quotes are compared."""
+    text = unicodedata.normalize("NFKD", text)
+    text = "".join(c for c in text if not unicodedata.combining(c)).lower()
+    text = re.sub(r"[*_`]", "", text).replace("’", "'").replace("‘", "'").replace("“", '"').replace("”", '"')
+    return re.sub(r"\s+", " ", text).strip()
+
+
+@dataclass
+class QuestionResult:
+    question: GoldQuestion
+    rank: int | None  # 1-based rank of the first passage from an expected source
+    answer: Answer
+    facts_found: int
+    statements: int
+    supported: int
+    seconds: float
+
+
+def first_relevant_rank(hits: list[Hit], sources: tuple[str, ...]) -> int | None:
+    for rank, hit in enumerate(hits, start=1):
+        if hit.chunk.topic in sources or hit.chunk.doc_id in sources:
+            return rank
+    return None
+
+
+def supported_statements(answer: Answer) -> tuple[int, int]:
+    """(cited statements, those whose cited passage contains the statement verbatim)."""
+    quotes = {c.n: normalise(c.quote) for c in answer.citations}
+    cited = [s for s in answer.statements if s.citation is not None]
+    return len(cited), sum(1 for s in cited if normalise(s.text) in quotes.get(s.citation, ""))
+
+
+def run_question(assistant, q: GoldQuestion) -> QuestionResult:
+    start = time.perf_counter()
+    answer = assistant.ask(q.question)
+    seconds = time.perf_counter() - start
+    hits = assistant.search(q.question, language=q.language, k=10)
+    rank = first_relevant_rank(hits, q.sources) if q.sources else None
+    text = normalise(answer.text) if not answer.abstained else ""
+    found = sum(1 for fact in q.key_facts if normalise(fact) in text)
+    cited, supported = supported_statements(answer)
+    return QuestionResult(q, rank, answer, found, cited, supported, seconds)
+
+
+@dataclass
+class Report:
+    results: list[QuestionResult]
+    label: str = ""
+    by_language: dict[str, dict[str, float]] = field(default_factory=dict)
+
+    def __post_init__(self):
+        for lang in (*LANGUAGES, "all"):
+            rows = [r for r in self.in_scope if lang == "all" or r.question.language == lang]
+            if rows:
+                self.by_language[lang] = {
+                    "n": len(rows),
+                    "recall@5": sum(1 for r in rows if r.rank is not None and r.rank <= 5) / len(rows),
+                    "mrr": sum(1.0 / r.rank for r in rows if r.rank) / len(rows),
+                    "key_facts": _ratio(sum(r.facts_found for r in rows), sum(len(r.question.key_facts) for r in rows)),
+                }
+
+    @property
+    def in_scope(self) -> list[QuestionResult]:
+        return [r for r in self.results if not r.question.out_of_scope]
+
+    @property
+    def out_of_scope(self) -> list[QuestionResult]:
+        return [r for r in self.results if r.question.out_of_scope]
+
+    @property
+    def citation_support(self) -> float:
+        return _ratio(sum(r.supported for r in self.results), sum(r.statements for r in self.results))
+
+    @property
+    def abstention(self) -> dict[str, float]:
+        abstained_oos = sum(1 for r in self.out_of_scope if r.answer.abstained)
+        abstained_in = sum(1 for r in self.in_scope if r.answer.abstained)
+        return {
+            "recall": _ratio(abstained_oos, len(self.out_of_scope)),
+            "precision": _ratio(abstained_oos, abstained_oos + abstained_in),
+            "wrong_abstentions": _ratio(abstained_in, len(self.in_scope)),
+        }
+
+    @property
+    def latency_ms(self) -> dict[str, float]:
+        times = sorted(r.seconds * 1000 for r in self.results)
+        return {"p50": statistics.median(times), "p95": times[max(0, int(round(0.95 * len(times))) - 1)]}
+
+    def to_dict(self) -> dict:
+        return {
+            "label": self.label,
+            "by_language": self.by_language,
+            "citation_support": self.citation_support,
+            "abstention": self.abstention,
+            "latency_ms": self.latency_ms,
+            "questions": [
+                {"id": r.question.id, "rank": r.rank, "abstained": r.answer.abstained,
+                 "confidence": r.answer.confidence, "facts_found": r.facts_found,
+                 "facts": len(r.question.key_facts), "out_of_scope": r.question.out_of_scope}
+                for r in self.results
+            ],
+        }
+
+    def table(self) -> str:
+        lines = [f"{self.label}".strip(),
+                 f"{'language':<9}{'n':>4}{'Recall@5':>10}{'MRR':>7}{'key facts':>11}"]
+        for lang, row in self.by_language.items():
+            lines.append(f"{lang:<9}{row['n']:>4}{row['recall@5']:>10.3f}{row['mrr']:>7.3f}{row['key_facts']:>11.3f}")
+        ab = self.abstention
+        lines.append(f"citation support {self.citation_support:.3f} | out-of-scope abstention {ab['recall']:.3f} "
+                     f"(precision {ab['precision']:.3f}) | wrong abstentions {ab['wrong_abstentions']:.3f} "
+                     f"| ask() p50 {self.latency_ms['p50']:.0f} ms p95 {self.latency_ms['p95']:.0f} ms")
+        return "\n".join(lines)
+
+
+def _ratio(a: float, b: float) -> float:
+    return a / b if b else 1.0
+
+
+def evaluate(assistant, questions: list[GoldQuestion], label: str = "") -> Report:
+    return Report([run_question(assistant, q) for q in questions], label)
+
+
+def calibrate_threshold(report: Report) -> float:
+    """The abstention threshold that best separates in-scope from out-of-scope confidences.
+
+    Maximises (out-of-scope abstained) + (in-scope answered), each as a share of its group
+    (Youden's J); the cut is placed midway between the two confidences it falls between.
+    """
+    inside = sorted(r.answer.confidence for r in report.in_scope)
+    outside = sorted(r.answer.confidence for r in report.out_of_scope)
+    values = sorted(set(inside + outside))
+    cuts = [(a + b) / 2 for a, b in zip(values, values[1:])] or values
+    best, best_j = 0.0, -2.0
+    for cut in cuts:
+        j = sum(1 for c in outside if c < cut) / max(len(outside), 1) - sum(1 for c in inside if c < cut) / max(len(inside), 1)
+        if j > best_j:
+            best, best_j = cut, j
+    return round(best, 4)
