@@ -11,7 +11,12 @@ from .types import Document, Source
 
 
 def load_manifest(corpus_dir: Path) -> dict[str, Source]:
-    with open(Path(corpus_dir) / "sources.toml", "rb") as handle:
+    return read_manifest(Path(corpus_dir) / "sources.toml")
+
+
+def read_manifest(path: Path) -> dict[str, Source]:
+    """A manifest file in the format of corpus/sources.toml (`assistant fetch --manifest` reads others)."""
+    with open(path, "rb") as handle:
         table = tomllib.load(handle)
     return {
         entry["id"]: Source(

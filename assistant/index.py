@@ -59,9 +59,12 @@ class Generation:
     lexical: LexicalIndex
     by_id: dict[str, int] = field(default_factory=dict)
     sentences_of: dict[int, np.ndarray] = field(default_factory=dict)
+    topic_languages: dict[str, set[str]] = field(default_factory=dict)
 
     def __post_init__(self):
         self.by_id = {c.chunk_id: i for i, c in enumerate(self.chunks)}
+        for chunk in self.chunks:
+            self.topic_languages.setdefault(chunk.topic, set()).add(chunk.language)
         order = np.argsort(self.sentence_rows[:, 0], kind="stable") if len(self.sentence_rows) else np.zeros(0, int)
         rows = self.sentence_rows[order, 0] if len(order) else np.zeros(0, int)
         bounds = np.searchsorted(rows, np.arange(len(self.chunks) + 1))
@@ -144,6 +147,8 @@ class Index:
         """
         incoming = {d.doc_id: d for d in documents}
         removed = set(remove)
+        # An update with nothing to write returns early: it embedded nothing, not the last count.
+        self.last_embedded_chunks = 0
         with self._writer_lock():
             self._pointer_mtime = 0.0  # re-read: another process may have switched meanwhile
             old = self.load()

@@ -52,7 +52,9 @@ def retrieve(index: Index, question: str, language: str, settings: Settings, lim
     for chunk_id, row, cosine in zip(ids, rows, dense):
         chunk = gen.chunks[row]
         score = fused[chunk_id]
-        if chunk.language == language:
+        # A fact that the sources state in several languages is shown in the question's; a
+        # passage that exists only in another language is not held back.
+        if chunk.language == language or language not in gen.topic_languages.get(chunk.topic, ()):
             score *= 1.0 + settings.language_preference
         hits.append(Hit(chunk, score, float(cosine), lexical_scores.get(chunk_id, 0.0)))
     hits.sort(key=lambda h: (-h.score, h.chunk.chunk_id))

@@ -19,7 +19,7 @@ def sentence_spans(text: str, start: int = 0, end: int | None = None) -> list[tu
     spans, cursor = [], start
     for match in _BOUNDARY.finditer(text, start, end):
         before = text[cursor:match.start()]
-        last_word = re.split(r"[\s(]", before.rstrip())[-1].lower().rstrip(".") if before.strip() else ""
+        last_word = re.split(r"[\s('’]", before.rstrip())[-1].lower().rstrip(".") if before.strip() else ""
         if match.group(0).strip().startswith(".") and (last_word in _ABBREVIATIONS or re.fullmatch(r"\w", last_word)):
             continue
         following = text[match.end():match.end() + 1]

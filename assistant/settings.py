@@ -23,6 +23,8 @@ class Settings:
     prompts_dir: Path = PROJECT_ROOT / "prompts"
     # Where `assistant fetch` keeps downloaded official documents (outside git).
     cache_dir: Path = PROJECT_ROOT / ".cache" / "fetched"
+    # Seconds `assistant fetch` waits on each network operation before giving a URL up.
+    fetch_timeout: float = 20.0
 
     embedding_model: str = "use-multilingual"
     retrieval: str = "hybrid"  # hybrid | dense | lexical
