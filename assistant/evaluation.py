@@ -134,6 +134,7 @@ class Report:
             "by_language": self.by_language,
             "citation_support": self.citation_support,
             "abstention": self.abstention,
+            "abstention_cross_validated": cross_validated_abstention(self),
             "latency_ms": self.latency_ms,
             "questions": [
                 {"id": r.question.id, "rank": r.rank, "abstained": r.answer.abstained,
@@ -149,9 +150,12 @@ class Report:
         for lang, row in self.by_language.items():
             lines.append(f"{lang:<9}{row['n']:>4}{row['recall@5']:>10.3f}{row['mrr']:>7.3f}{row['key_facts']:>11.3f}")
         ab = self.abstention
+        cv = cross_validated_abstention(self)
         lines.append(f"citation support {self.citation_support:.3f} | out-of-scope abstention {ab['recall']:.3f} "
                      f"(precision {ab['precision']:.3f}) | wrong abstentions {ab['wrong_abstentions']:.3f} "
                      f"| ask() p50 {self.latency_ms['p50']:.0f} ms p95 {self.latency_ms['p95']:.0f} ms")
+        lines.append(f"abstention with a threshold calibrated on other questions (5-fold): out-of-scope "
+                     f"{cv['recall']:.3f}, wrong abstentions {cv['wrong_abstentions']:.3f}")
         return "\n".join(lines)
 
 
@@ -179,3 +183,22 @@ def calibrate_threshold(report: Report) -> float:
         if j > best_j:
             best, best_j = cut, j
     return round(best, 4)
+
+
+def cross_validated_abstention(report: Report, folds: int = 5) -> dict[str, float]:
+    """Abstention measured on questions the threshold was not calibrated on (k-fold), an honest
+    estimate of how the calibrated threshold does on new questions."""
+    results = sorted(report.results, key=lambda r: r.question.id)
+    oos_hits = oos_total = in_wrong = in_total = 0
+    for k in range(folds):
+        held = [r for i, r in enumerate(results) if i % folds == k]
+        train = Report([r for i, r in enumerate(results) if i % folds != k])
+        cut = calibrate_threshold(train)
+        for r in held:
+            if r.question.out_of_scope:
+                oos_total += 1
+                oos_hits += r.answer.confidence < cut
+            else:
+                in_total += 1
+                in_wrong += r.answer.confidence < cut
+    return {"recall": _ratio(oos_hits, oos_total), "wrong_abstentions": _ratio(in_wrong, in_total)}

@@ -30,7 +30,7 @@ from .types import Chunk, Document, IndexStatus
 from .vectorstore import VectorStore
 
 POINTER = "CURRENT"
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2  # bumped when the stored layout changes: an older index is rebuilt
 
 
 @dataclass
@@ -112,7 +112,10 @@ class Index:
         pointer = self._read_pointer()
         if pointer is None:
             return None
-        self.current = _load_generation(self.root / "generations" / pointer["generation"])
+        directory = self.root / "generations" / pointer["generation"]
+        if _format_of(directory) != FORMAT_VERSION:
+            return None  # written by another version: the next update rebuilds from scratch
+        self.current = _load_generation(directory)
         self._pointer_mtime = mtime
         return self.current
 
@@ -315,6 +318,13 @@ def _fsync_tree(directory: Path) -> None:
             with open(path, "rb") as handle:
                 os.fsync(handle.fileno())
     _fsync_dir(directory)
+
+
+def _format_of(directory: Path) -> int | None:
+    try:
+        return json.loads((directory / "meta.json").read_text(encoding="utf-8")).get("format")
+    except (OSError, json.JSONDecodeError):
+        return None
 
 
 def _load_generation(directory: Path) -> Generation:

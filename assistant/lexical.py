@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import json
 import math
+import re
+import tomllib
 from collections import Counter, defaultdict
 from pathlib import Path
 
@@ -18,6 +20,29 @@ from .languages import terms
 
 K1 = 1.2
 B = 0.75
+
+
+class Glossary:
+    """Groups of names for one body or notion across languages (corpus/glossary.toml)."""
+
+    def __init__(self, groups: list[list[str]]):
+        self.groups = [g for g in groups if len(g) > 1]
+        self._patterns = [re.compile("|".join(rf"(?<!\w){re.escape(n)}(?!\w)" for n in sorted(g, key=len, reverse=True)),
+                                     re.IGNORECASE) for g in self.groups]
+
+    @classmethod
+    def load(cls, path: Path) -> Glossary:
+        try:
+            with open(path, "rb") as handle:
+                return cls(tomllib.load(handle).get("groups", []))
+        except FileNotFoundError:
+            return cls([])
+
+    def expand(self, question: str) -> str:
+        """The question followed by the other names of every group it mentions."""
+        extra = [name for group, pattern in zip(self.groups, self._patterns) if pattern.search(question)
+                 for name in group]
+        return question if not extra else question + " " + " ".join(extra)
 
 
 class _LanguageIndex:
@@ -66,7 +91,9 @@ class LexicalIndex:
         return cls([i for i, _, _ in items], [lang for _, lang, _ in items],
                    [dict(Counter(terms(text, lang))) for _, lang, text in items])
 
-    def search(self, question: str, limit: int) -> list[tuple[str, float]]:
+    def search(self, question: str, limit: int, synonyms: Glossary | None = None) -> list[tuple[str, float]]:
+        if synonyms is not None:
+            question = synonyms.expand(question)
         rows_all, scores_all = [], []
         for language, index in self._indexes.items():
             rows, scores = index.score(terms(question, language))

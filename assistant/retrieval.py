@@ -3,13 +3,19 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
 
 import numpy as np
 
 from .embeddings import embed_array
 from .index import Generation, Index
+from .lexical import Glossary
 from .settings import Settings
 from .types import Hit
+
+
+SENTENCE_WEIGHT = 0.3
 
 
 @dataclass(frozen=True)
@@ -33,7 +39,7 @@ def retrieve(index: Index, question: str, language: str, settings: Settings, lim
         ranked_lists.append([cid for cid, _ in index.dense_search(query_vector, settings.candidates)])
     lexical_scores: dict[str, float] = {}
     if settings.retrieval in ("hybrid", "lexical"):
-        found = gen.lexical.search(question, settings.candidates)
+        found = gen.lexical.search(question, settings.candidates, glossary(settings.corpus_dir))
         lexical_scores = dict(found)
         ranked_lists.append([cid for cid, _ in found])
 
@@ -48,14 +54,52 @@ def retrieve(index: Index, question: str, language: str, settings: Settings, lim
     ids = list(fused)
     rows = np.fromiter((gen.by_id[i] for i in ids), dtype=np.int64, count=len(ids))
     dense = gen.vectors[rows] @ query_vector if gen.vectors.size else np.zeros(len(ids))
+    weight = SENTENCE_WEIGHT if settings.retrieval != "lexical" else 0.0
+    best_sentence = _best_sentence_cosines(gen, rows, query_vector) if weight else np.zeros(len(rows))
+    top_fused = max(fused.values())
     hits = []
-    for chunk_id, row, cosine in zip(ids, rows, dense):
+    for chunk_id, row, cosine, sentence in zip(ids, rows, dense, best_sentence):
         chunk = gen.chunks[row]
-        score = fused[chunk_id]
+        # Rank fusion finds the right neighbourhood; the passage's single best-matching sentence
+        # tells which section of it answers.
+        score = (1 - weight) * fused[chunk_id] / top_fused + weight * float(sentence)
         # A fact that the sources state in several languages is shown in the question's; a
         # passage that exists only in another language is not held back.
         if chunk.language == language or language not in gen.topic_languages.get(chunk.topic, ()):
             score *= 1.0 + settings.language_preference
         hits.append(Hit(chunk, score, float(cosine), lexical_scores.get(chunk_id, 0.0)))
     hits.sort(key=lambda h: (-h.score, h.chunk.chunk_id))
-    return Retrieval(hits[:limit], query_vector, gen)
+    return Retrieval(one_language_per_section(hits, language)[:limit], query_vector, gen)
+
+
+@lru_cache(maxsize=4)
+def glossary(corpus_dir: Path) -> Glossary:
+    return Glossary.load(Path(corpus_dir) / "glossary.toml")
+
+
+def _best_sentence_cosines(gen: Generation, rows: np.ndarray, query_vector: np.ndarray) -> np.ndarray:
+    best = np.zeros(len(rows), dtype=np.float32)
+    if not gen.sentence_vectors.size:
+        return best
+    for i, row in enumerate(rows):
+        idx = gen.sentences_of.get(int(row))
+        if idx is not None and len(idx):
+            best[i] = float(np.max(gen.sentence_vectors[idx] @ query_vector))
+    return best
+
+
+def one_language_per_section(hits: list[Hit], language: str) -> list[Hit]:
+    """Keep one language version of each section: the question's when it was found, else the
+    best-ranked one. The versions state the same facts; listing all three wastes the ranking."""
+    found: dict[tuple[str, int], set[str]] = {}
+    for hit in hits:
+        found.setdefault((hit.chunk.topic, hit.chunk.section), set()).add(hit.chunk.language)
+    chosen: dict[tuple[str, int], str] = {}
+    kept = []
+    for hit in hits:
+        key = (hit.chunk.topic, hit.chunk.section)
+        if key not in chosen:
+            chosen[key] = language if language in found[key] else hit.chunk.language
+        if hit.chunk.language == chosen[key]:
+            kept.append(hit)
+    return kept

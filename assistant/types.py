@@ -66,6 +66,9 @@ class Chunk:
     kind: str
     start: int = 0
     end: int = 0
+    # Number of the section in the document: the language versions of a note share their
+    # structure, so (topic, section) names the same facts in every language.
+    section: int = 0
 
     def metadata(self) -> dict[str, Any]:
         data = asdict(self)

@@ -1,0 +1,479 @@
+"""The web chat: Gradio handlers and layout over the public `Assistant` API.
+
+app.py only reads the command line and calls `launch`. Everything shown comes from documents or
+from the user, so every piece of it is escaped here: the chat renders Markdown with HTML
+sanitised, and the sources panel is HTML built with html.escape.
+"""
+
+from __future__ import annotations
+
+import os
+
+# Gradio reads this when it is imported: no usage statistics leave the machine.
+os.environ["GRADIO_ANALYTICS_ENABLED"] = "False"
+
+import html  # noqa: E402
+import logging  # noqa: E402
+import re  # noqa: E402
+import time  # noqa: E402
+import tomllib  # noqa: E402
+from collections.abc import Iterator  # noqa: E402
+from dataclasses import dataclass, field  # noqa: E402
+from functools import lru_cache  # noqa: E402
+from pathlib import Path  # noqa: E402
+from urllib.parse import urlsplit  # noqa: E402
+
+import gradio as gr  # noqa: E402
+
+from .api import Assistant  # noqa: E402
+from .prompts import load_phrases  # noqa: E402
+from .readers import MAX_FILE_BYTES, SUPPORTED_SUFFIXES  # noqa: E402
+from .types import LANGUAGES, Answer, Citation, IngestReport  # noqa: E402
+
+log = logging.getLogger(__name__)
+
+LANGUAGE_NAMES = {"fr": "Français", "nl": "Nederlands", "en": "English"}
+LINK_SCHEMES = ("http", "https", "file")
+# The answer is computed at once; a short pause between statements lets the reader see it build
+# up instead of jumping in as a block. Tests set it to 0.
+STREAM_PAUSE = 0.04
+
+
+# ---------------------------------------------------------------- labels
+
+@lru_cache(maxsize=4)
+def load_ui(prompts_dir: Path) -> dict:
+    with open(Path(prompts_dir) / "ui.toml", "rb") as handle:
+        return tomllib.load(handle)
+
+
+class Labels:
+    """The interface strings of one language (prompts/ui.toml), English for anything missing."""
+
+    def __init__(self, prompts_dir: Path, language: str):
+        self.prompts_dir = Path(prompts_dir)
+        table = load_ui(self.prompts_dir)
+        self.language = language if language in LANGUAGES else "en"
+        self._own, self._fallback = table.get(self.language, {}), table.get("en", {})
+
+    def __call__(self, key: str, **values) -> str:
+        text = self._own.get(key) or self._fallback.get(key) or key
+        return text.format(**values) if values else text
+
+
+def examples(prompts_dir: Path) -> list[str]:
+    table = load_ui(Path(prompts_dir)).get("examples", {})
+    return [q for lang in LANGUAGES for q in table.get(lang, [])]
+
+
+def language_from_header(accept_language: str | None) -> str:
+    """The first of fr/nl/en the browser asks for ("nl-BE,nl;q=0.9,en;q=0.8" → "nl")."""
+    for part in (accept_language or "").split(","):
+        code = part.split(";")[0].strip().lower()[:2]
+        if code in LANGUAGES:
+            return code
+    return "en"
+
+
+# ---------------------------------------------------------------- safe rendering
+
+# "<", ">" and "&" are left to html.escape: a backslash before an entity would show it raw.
+_MD_SPECIAL = re.compile(r"([\\`*_\[\]{}|~$#!])")
+_LIST_START = re.compile(r"^(\s*)(\d+)([.)])")
+
+
+def md_text(text: str) -> str:
+    """Document text as inert Markdown: no markup, link, image, list or HTML comes through."""
+    text = _MD_SPECIAL.sub(r"\\\1", " ".join(str(text).split()))
+    text = _LIST_START.sub(r"\1\2\\\3", text)
+    if text and text[0] in "-+=":
+        text = "\\" + text
+    # Backslash escapes cover Markdown; entities cover the HTML a sanitiser might let through.
+    return html.escape(text, quote=False)
+
+
+def safe_url(url: str) -> str | None:
+    """The URL if it may become a link (http, https, file), else None: no javascript: or data:."""
+    url = (url or "").strip()
+    try:
+        scheme = urlsplit(url).scheme.lower()
+    except ValueError:
+        return None
+    if scheme not in LINK_SCHEMES or any(c.isspace() or ord(c) < 32 for c in url):
+        return None
+    return url
+
+
+def anchor(turn: int, n: int) -> str:
+    return f"src-{turn}-{n}"
+
+
+def cite(turn: int, n: int) -> str:
+    """The [n] marker of a statement, a link to its entry in the sources panel."""
+    return f'<a class="cite" href="#{anchor(turn, n)}">[{n}]</a>'
+
+
+# ---------------------------------------------------------------- conversation state
+
+@dataclass
+class Turn:
+    question: str
+    citations: list[Citation]
+    abstained: bool = False
+    quoted: dict[int, list[str]] = field(default_factory=dict)  # citation n -> sentences the answer took
+
+    @classmethod
+    def of(cls, answer: Answer) -> Turn:
+        quoted: dict[int, list[str]] = {}
+        for statement in answer.statements:
+            if statement.citation is not None:
+                quoted.setdefault(statement.citation, []).append(statement.text)
+        return cls(answer.question, answer.citations or answer.closest, answer.abstained, quoted)
+
+
+@dataclass
+class Conversation:
+    """What one browser session remembers: its questions (for follow-ups) and their sources."""
+
+    questions: list[str] = field(default_factory=list)
+    turns: list[Turn] = field(default_factory=list)
+
+
+# ---------------------------------------------------------------- answer messages
+
+def answer_markdown(answer: Answer, turn: int, labels: Labels, upto: int | None = None) -> str:
+    """The chat message of an answer: its first `upto` statements, then (when complete) the
+    short list of sources. Abstentions get their own calm style."""
+    if answer.abstained:
+        return abstention_markdown(answer, turn, labels)
+    phrases = load_phrases(labels.prompts_dir, answer.language)
+    shown = answer.statements[:upto] if upto is not None else answer.statements
+    direct, points = shown[0], shown[1:]
+    lines = [f"{md_text(direct.text)} {cite(turn, direct.citation)}"]
+    if points:
+        lines += ["", f"**{md_text(phrases('labels.points'))}**", ""]
+        lines += [f"- {md_text(s.text)} {cite(turn, s.citation)}" for s in points if s.citation]
+    if upto is None or upto >= len(answer.statements):
+        lines += ["", f"**{md_text(phrases('labels.sources'))}**", ""]
+        lines += [f"- {cite(turn, c.n)} {source_line(c, labels)}" for c in answer.citations]
+    return "\n".join(lines)
+
+
+def source_line(c: Citation, labels: Labels) -> str:
+    """Title, publisher and section: several passages of one page differ by their section."""
+    parts = [c.title or c.source_id, c.publisher or labels("your_file")] + ([c.locator] if c.locator else [])
+    return " — ".join(md_text(p) for p in parts)
+
+
+def abstention_markdown(answer: Answer, turn: int, labels: Labels) -> str:
+    if not answer.closest:  # empty or unreadable question: the API's text is a fixed phrase
+        return notice("abstention", md_text(answer.text))
+    phrases = load_phrases(labels.prompts_dir, answer.language)
+    lines = [md_text(phrases("abstain.message")), "", md_text(phrases("abstain.closest")), ""]
+    lines += [f"- {cite(turn, c.n)} {source_line(c, labels)}" for c in answer.closest]
+    lines += ["", md_text(phrases("abstain.suggestion"))]
+    return notice("abstention", "\n".join(lines))
+
+
+def notice(kind: str, markdown: str) -> str:
+    # Blank lines around the body let the Markdown inside the <div> be rendered.
+    return f'<div class="notice {kind}">\n\n{markdown}\n\n</div>'
+
+
+# ---------------------------------------------------------------- sources panel
+
+def sources_html(convo: Conversation, labels: Labels) -> str:
+    """Every answer's sources, latest first; built here with every value escaped."""
+    if not convo.turns:
+        return f'<div class="sources-scroll"><p class="sources-empty">{html.escape(labels("sources_empty"))}</p></div>'
+    parts = []
+    last = len(convo.turns) - 1
+    for index in range(last, -1, -1):
+        turn = convo.turns[index]
+        heading = html.escape(turn.question)
+        if turn.abstained:
+            heading += f' <span class="closest">({html.escape(labels("closest_title"))})</span>'
+        entries = "".join(source_entry(index, c, labels, turn.quoted.get(c.n, ())) for c in turn.citations)
+        opened = " open" if index == last else ""
+        parts.append(f'<details class="turn" data-turn="{index}"{opened}><summary>{heading}</summary>'
+                     f'<ol class="source-list">{entries}</ol></details>')
+    return f'<div class="sources-scroll">{"".join(parts)}</div>'
+
+
+def source_entry(turn: int, c: Citation, labels: Labels, quoted=()) -> str:
+    esc = html.escape
+    url = safe_url(c.url)
+    title = esc(c.title or c.source_id)
+    if url:
+        link = (f'<a class="source-title" href="{esc(url, quote=True)}" target="_blank" '
+                f'rel="noopener noreferrer" title="{esc(labels("open_page"), quote=True)}">{title}</a>')
+        shown_url = f'<div class="source-url">{esc(url)}</div>'
+    else:
+        link = f'<span class="source-title">{title}</span>'
+        shown_url = f'<div class="source-url">{esc(labels("no_link"))}</div>'
+    meta = [esc(c.publisher or labels("your_file"))]
+    if c.locator:
+        meta.append(esc(c.locator))
+    meta.append(f'{esc(labels("checked"))} {esc(c.checked)}')
+    return (f'<li class="source" id="{anchor(turn, c.n)}" value="{int(c.n)}">'
+            f'<span class="source-n">[{int(c.n)}]</span> {link}'
+            f'<div class="source-meta">{" · ".join(meta)}</div>{shown_url}'
+            f'<details class="quote"><summary>{esc(labels("passage"))}</summary>'
+            f'<blockquote>{quote_html(c.quote, quoted)}</blockquote></details></li>')
+
+
+def quote_html(passage: str, sentences) -> str:
+    """The passage, escaped, with the sentences the answer quoted from it marked."""
+    passage = passage.strip()
+    spans = []
+    for sentence in sentences:
+        start = passage.find(sentence)
+        if sentence and start >= 0:
+            spans.append((start, start + len(sentence)))
+    out, pos = [], 0
+    for start, end in sorted(spans):
+        if start < pos:  # overlapping sentences: the first mark covers them
+            continue
+        out += [html.escape(passage[pos:start]), f"<mark>{html.escape(passage[start:end])}</mark>"]
+        pos = end
+    out.append(html.escape(passage[pos:]))
+    return "".join(out)
+
+
+# ---------------------------------------------------------------- upload report
+
+def report_html(report: IngestReport, labels: Labels) -> str:
+    counts = {"added": len(report.added), "unchanged": len(report.unchanged), "skipped": len(report.skipped)}
+    rows = []
+    for o in report.outcomes:
+        detail = labels("passages", n=o.chunks) if o.status in ("added", "updated") else o.reason
+        rows.append(f'<li class="outcome {html.escape(o.status)}"><strong>{html.escape(labels("status_" + o.status))}'
+                    f'</strong> {html.escape(o.path)}'
+                    + (f" — {html.escape(detail)}" if detail else "") + "</li>")
+    return (f'<div class="upload-report"><p>{html.escape(labels("upload_summary", **counts))}</p>'
+            f'<ul>{"".join(rows)}</ul></div>')
+
+
+def message_html(kind: str, text: str) -> str:
+    return f'<div class="notice {kind}"><p>{html.escape(text, quote=False)}</p></div>'
+
+
+# ---------------------------------------------------------------- handlers
+
+class Handlers:
+    """The functions the page calls. Each one catches its own failures: the user sees a short
+    message in the interface language, the log keeps the traceback."""
+
+    def __init__(self, assistant: Assistant, stream_pause: float = STREAM_PAUSE):
+        self.assistant = assistant
+        self.prompts_dir = Path(assistant.settings.prompts_dir)
+        self.stream_pause = stream_pause
+
+    def labels(self, language: str) -> Labels:
+        return Labels(self.prompts_dir, language)
+
+    def respond(self, message: str, chat: list | None, convo: Conversation | None,
+                language: str) -> Iterator[tuple[list, Conversation, str, str]]:
+        """Answer `message`, yielding (chat, conversation, sources panel, question box) as the
+        answer builds up, statement by statement."""
+        labels = self.labels(language)
+        chat = list(chat or [])
+        convo = convo or Conversation()
+        question = (message or "").strip()
+        if not question:
+            yield chat, convo, sources_html(convo, labels), ""
+            return
+        chat.append({"role": "user", "content": md_text(question)})
+        try:
+            answer = self.assistant.ask(question, history=list(convo.questions))
+        except Exception:
+            log.exception("answering failed for %r", question)
+            chat.append({"role": "assistant", "content": notice("error", md_text(labels("error_answer")))})
+            yield chat, convo, sources_html(convo, labels), ""
+            return
+        turn = len(convo.turns)
+        convo.questions.append(question)
+        convo.turns.append(Turn.of(answer))
+        panel = sources_html(convo, labels)
+        steps = range(1, len(answer.statements)) if not answer.abstained and answer.statements else ()
+        chat.append({"role": "assistant", "content": ""})
+        for upto in steps:
+            chat[-1] = {"role": "assistant", "content": answer_markdown(answer, turn, labels, upto)}
+            yield list(chat), convo, panel, ""  # a snapshot: the list changes after the yield
+            time.sleep(self.stream_pause)
+        chat[-1] = {"role": "assistant", "content": answer_markdown(answer, turn, labels)}
+        yield chat, convo, panel, ""
+
+    def upload(self, files: list | None, language: str, progress=gr.Progress(track_tqdm=True)) -> str:
+        """Ingest the uploaded files; the report says what was added or skipped, and why."""
+        labels = self.labels(language)
+        paths = [_file_path(f) for f in files or []]
+        paths = [p for p in paths if p]
+        if not paths:
+            return message_html("info", labels("upload_none"))
+        try:
+            progress(0.05, desc=labels("upload_progress", n=len(paths)))
+            report = self.assistant.ingest(paths)
+            progress(1.0)
+        except Exception:
+            log.exception("ingesting %d uploaded files failed", len(paths))
+            return message_html("error", labels("error_upload"))
+        return report_html(report, labels)
+
+    def api_ask(self, question: str, language: str | None = None, history: list[str] | None = None) -> dict:
+        """The `/ask` endpoint: the answer as JSON (Answer.to_dict)."""
+        language = (language or "").strip().lower() or None
+        if language is not None and language not in LANGUAGES:
+            raise gr.Error(f"language must be one of {', '.join(LANGUAGES)} or empty")
+        try:
+            return self.assistant.ask(question or "", language, history=list(history or [])).to_dict()
+        except Exception as exc:
+            log.exception("API answer failed for %r", question)
+            raise gr.Error("the question could not be answered; see the server log") from exc
+
+    def new_conversation(self, language: str) -> tuple[list, Conversation, str]:
+        return [], Conversation(), sources_html(Conversation(), self.labels(language))
+
+    def relabel(self, language: str, convo: Conversation | None) -> tuple:
+        """Interface strings in the chosen language, in the order of `Page.relabelled`."""
+        t = self.labels(language)
+        return (
+            f"# {t('title')}\n\n{t('intro')}",
+            gr.update(label=t("language")),
+            gr.update(label=t("chat_label"), placeholder=t("chat_placeholder")),
+            gr.update(label=t("question_label"), placeholder=t("question_placeholder")),
+            gr.update(value=t("send")),
+            gr.update(value=t("clear")),
+            gr.update(label=t("examples")),
+            f"### {t('sources_title')}",
+            sources_html(convo or Conversation(), t),
+            gr.update(label=t("upload_title")),
+            t("upload_hint"),
+            gr.update(label=t("upload_files")),
+            gr.update(value=t("upload_button")),
+            f"<small>{html.escape(t('disclaimer'))}</small>",
+        )
+
+    def initial_language(self, request: gr.Request | None = None) -> str:
+        headers = getattr(request, "headers", None) or {}
+        return language_from_header(headers.get("accept-language"))
+
+
+def _file_path(item) -> str | None:
+    """Gradio hands files over as paths or as objects with a .name, depending on the version."""
+    if isinstance(item, (str, Path)):
+        return str(item)
+    return getattr(item, "path", None) or getattr(item, "name", None)
+
+
+# ---------------------------------------------------------------- layout
+
+CSS = """
+.notice { border-radius: 8px; padding: 0.2em 0.9em; }
+.notice.abstention { background: #f4f1ea; border-left: 4px solid #b3a98f; color: #3d3a33; }
+.notice.error { background: #fbeeee; border-left: 4px solid #c98080; color: #4a2a2a; }
+.notice.info { background: #eef3f8; border-left: 4px solid #8aa4c2; }
+#chat a.cite { color: var(--color-accent); text-decoration: none; font-weight: 600; white-space: nowrap; }
+#chat a.cite:hover { text-decoration: underline; }
+#sources-panel .sources-scroll { max-height: 620px; overflow-y: auto; padding-right: 0.3em; }
+#sources-panel mark { background: #fff1b8; color: inherit; }
+#sources-panel details.turn > summary { font-weight: 600; cursor: pointer; margin: 0.4em 0; }
+#sources-panel ol.source-list { padding-left: 0; list-style: none; }
+#sources-panel li.source { border: 1px solid var(--border-color-primary); border-radius: 8px;
+  padding: 0.5em 0.7em; margin-bottom: 0.5em; }
+#sources-panel li.source.active { border-color: var(--color-accent); box-shadow: 0 0 0 2px var(--color-accent-soft); }
+#sources-panel .source-n { font-weight: 700; }
+#sources-panel .source-meta, #sources-panel .source-url { font-size: 0.85em; opacity: 0.8; word-break: break-all; }
+#sources-panel blockquote { margin: 0.4em 0; padding-left: 0.7em; border-left: 3px solid var(--border-color-primary);
+  white-space: pre-wrap; font-size: 0.9em; }
+.upload-report li.skipped strong { color: #9a4b2b; }
+.upload-report li.added strong, .upload-report li.updated strong { color: #2b7a4b; }
+"""
+
+# A click on [n] anywhere opens that source in the panel instead of following the link, which
+# would only change the URL fragment.
+JS = """
+() => {
+  document.addEventListener("click", (event) => {
+    const link = event.target.closest ? event.target.closest('a[href^="#src-"]') : null;
+    if (!link) return;
+    event.preventDefault();
+    event.stopPropagation();
+    const entry = document.getElementById(link.getAttribute("href").slice(1));
+    if (!entry) return;
+    const turn = entry.closest("details.turn");
+    if (turn) turn.open = true;
+    const quote = entry.querySelector("details.quote");
+    if (quote) quote.open = true;
+    document.querySelectorAll("#sources-panel li.source.active").forEach((el) => el.classList.remove("active"));
+    entry.classList.add("active");
+    entry.scrollIntoView({behavior: "smooth", block: "nearest"});
+  }, true);
+}
+"""
+
+
+def build_app(assistant: Assistant, *, stream_pause: float = STREAM_PAUSE, language: str = "en") -> gr.Blocks:
+    """The page. `language` is the interface language before the browser's preference is known."""
+    handlers = Handlers(assistant, stream_pause)
+    t = handlers.labels(language)
+    suffixes = sorted(SUPPORTED_SUFFIXES)
+    with gr.Blocks(title=t("title"), analytics_enabled=False) as demo:
+        convo = gr.State(Conversation())
+        with gr.Row(equal_height=False):
+            header = gr.Markdown(f"# {t('title')}\n\n{t('intro')}")
+            ui_language = gr.Radio([(LANGUAGE_NAMES[code], code) for code in LANGUAGES], value=language,
+                                   label=t("language"), scale=0, min_width=300, elem_id="ui-language")
+        with gr.Row(equal_height=False):
+            with gr.Column(scale=3):
+                chatbot = gr.Chatbot(label=t("chat_label"), show_label=False, placeholder=t("chat_placeholder"),
+                                     elem_id="chat",
+                                     sanitize_html=True, latex_delimiters=[], height=560, buttons=["copy"],
+                                     feedback_options=None)
+                with gr.Row():
+                    question = gr.Textbox(label=t("question_label"), placeholder=t("question_placeholder"),
+                                          scale=5, elem_id="question", autofocus=True, max_lines=6)
+                    send = gr.Button(t("send"), variant="primary", scale=1, elem_id="send")
+                clear = gr.Button(t("clear"), size="sm", variant="secondary", elem_id="clear")
+                example_box = gr.Examples(examples=[[q] for q in examples(handlers.prompts_dir)], inputs=[question],
+                                          label=t("examples"), examples_per_page=6)
+            with gr.Column(scale=2):
+                sources_title = gr.Markdown(f"### {t('sources_title')}")
+                sources = gr.HTML(sources_html(Conversation(), t), elem_id="sources-panel")
+                with gr.Accordion(t("upload_title"), open=False, elem_id="upload") as upload_box:
+                    upload_hint = gr.Markdown(t("upload_hint"))
+                    files = gr.File(label=t("upload_files"), file_count="multiple", file_types=suffixes,
+                                    elem_id="upload-files")
+                    add = gr.Button(t("upload_button"), elem_id="upload-button")
+                    report = gr.HTML(elem_id="upload-report")
+        footer = gr.Markdown(f"<small>{html.escape(t('disclaimer'))}</small>")
+
+        chat_io = dict(fn=handlers.respond, inputs=[question, chatbot, convo, ui_language],
+                       outputs=[chatbot, convo, sources, question], api_visibility="undocumented")
+        question.submit(**chat_io)
+        send.click(**chat_io)
+        clear.click(handlers.new_conversation, [ui_language], [chatbot, convo, sources], api_visibility="private")
+        add.click(handlers.upload, [files, ui_language], [report], api_name="upload", api_visibility="undocumented")
+        relabelled = [header, ui_language, chatbot, question, send, clear, example_box.dataset, sources_title,
+                      sources, upload_box, upload_hint, files, add, footer]
+        ui_language.change(handlers.relabel, [ui_language, convo], relabelled, api_visibility="private")
+        demo.load(handlers.initial_language, None, [ui_language], api_visibility="private")
+        gr.api(handlers.api_ask, api_name="ask")
+    return demo
+
+
+def theme() -> gr.themes.Base:
+    # System fonts: the default theme would have the browser fetch web fonts from the internet.
+    return gr.themes.Soft(font=["system-ui", "Segoe UI", "Roboto", "sans-serif"],
+                          font_mono=["ui-monospace", "Consolas", "monospace"])
+
+
+def launch(assistant: Assistant, host: str = "127.0.0.1", port: int = 7860, **kwargs) -> gr.Blocks:
+    """Serve the chat. Blocks until stopped, unless `prevent_thread_lock=True` is passed: then it
+    returns the running app, to `.close()` later."""
+    demo = build_app(assistant)
+    demo.queue(default_concurrency_limit=4)
+    demo.launch(server_name=host, server_port=port, theme=theme(), css=CSS, js=JS,
+                max_file_size=MAX_FILE_BYTES, show_error=False, ssr_mode=False, pwa=False,
+                mcp_server=False, footer_links=["api"], **kwargs)
+    return demo

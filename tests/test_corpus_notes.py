@@ -1,0 +1,170 @@
+"""The bundled knowledge base is well formed: every note's front matter, the manifest, and the links
+between them (corpus/README.md describes the format). Pure file checks: no index, no network."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import tomllib
+from collections import Counter, defaultdict
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import pytest
+
+from assistant.readers import split_front_matter
+from assistant.settings import PROJECT_ROOT
+
+CORPUS = PROJECT_ROOT / "corpus"
+LANGUAGES = {"fr", "nl", "en"}
+NOTE_FIELDS = ("id", "topic", "title", "language", "publisher", "sources", "checked")
+NOTE_PATHS = sorted((CORPUS / "notes").glob("*.md"))
+NOTE_IDS = [p.name for p in NOTE_PATHS]
+
+
+def read_note(path: Path) -> tuple[dict, str]:
+    return split_front_matter(path.read_text(encoding="utf-8"))
+
+
+def manifest_entries() -> list[dict]:
+    with open(CORPUS / "sources.toml", "rb") as handle:
+        return tomllib.load(handle).get("source", [])
+
+
+MANIFEST = manifest_entries()
+MANIFEST_BY_ID = {e.get("id"): e for e in MANIFEST}
+NOTES = {p.name: read_note(p) for p in NOTE_PATHS}
+TOPICS = {meta.get("topic") for meta, _ in NOTES.values()}
+
+
+def url_problem(url) -> str:
+    """Why a URL is not a well-formed web address ('' when it is)."""
+    if not isinstance(url, str):
+        return f"not a string: {url!r}"
+    if any(c.isspace() for c in url):
+        return "contains white space"
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https"):
+        return f"scheme {parts.scheme!r} is not http(s)"
+    if not parts.hostname or "." not in parts.hostname:
+        return "no host name"
+    return ""
+
+
+def is_iso_date(value) -> bool:
+    # YAML reads an unquoted 2026-11-22 as a date; a quoted one stays a string.
+    if isinstance(value, dt.date) and not isinstance(value, dt.datetime):
+        return True
+    if isinstance(value, str) and re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
+        try:
+            dt.date.fromisoformat(value)
+            return True
+        except ValueError:
+            return False
+    return False
+
+
+def test_corpus_is_not_empty():
+    assert NOTE_PATHS and MANIFEST
+
+
+# ---------------------------------------------------------------- notes
+
+
+@pytest.mark.parametrize("name", NOTE_IDS)
+def test_note_front_matter_is_complete(name):
+    meta, _ = NOTES[name]
+    missing = [f for f in NOTE_FIELDS if not meta.get(f)]
+    assert not missing, f"{name}: missing {missing}"
+    assert meta["language"] in LANGUAGES, f"{name}: language {meta['language']!r}"
+    assert is_iso_date(meta["checked"]), f"{name}: checked {meta['checked']!r} is not an ISO date"
+    for field in ("id", "topic", "title", "publisher"):
+        assert isinstance(meta[field], str) and meta[field].strip(), f"{name}: {field} is not text"
+
+
+@pytest.mark.parametrize("name", NOTE_IDS)
+def test_note_id_matches_topic_language_and_file_name(name):
+    meta, _ = NOTES[name]
+    assert meta["id"] == f"{meta['topic']}.{meta['language']}", name
+    assert name == f"{meta['id']}.md"
+
+
+@pytest.mark.parametrize("name", NOTE_IDS)
+def test_note_sources_are_in_the_manifest_with_well_formed_urls(name):
+    meta, _ = NOTES[name]
+    sources = meta["sources"]
+    assert isinstance(sources, list) and sources
+    for source in sources:
+        assert isinstance(source, dict) and set(source) == {"id", "url"}, f"{name}: source entry {source!r}"
+        assert source["id"] in MANIFEST_BY_ID, f"{name}: source {source['id']!r} is not in sources.toml"
+        assert not url_problem(source["url"]), f"{name}: {source['url']!r}: {url_problem(source['url'])}"
+        # The link shown with the note must be one the manifest lists for that source.
+        urls = MANIFEST_BY_ID[source["id"]].get("url", {}).values()
+        assert source["url"] in urls, f"{name}: {source['id']} has no URL {source['url']!r} in sources.toml"
+    ids = [s["id"] for s in sources]
+    assert len(ids) == len(set(ids)), f"{name}: a source is listed twice"
+
+
+def test_every_topic_has_the_three_languages():
+    languages = defaultdict(set)
+    for meta, _ in NOTES.values():
+        languages[meta["topic"]].add(meta["language"])
+    incomplete = {topic: sorted(LANGUAGES - langs) for topic, langs in languages.items() if langs != LANGUAGES}
+    assert not incomplete, f"topics missing languages: {incomplete}"
+
+
+def test_language_versions_have_the_same_sections():
+    """The three versions carry the same facts under the same structure (headings translated)."""
+    sections = defaultdict(dict)
+    for meta, body in NOTES.values():
+        sections[meta["topic"]][meta["language"]] = len(re.findall(r"(?m)^## ", body))
+    uneven = {topic: counts for topic, counts in sections.items() if len(set(counts.values())) > 1}
+    assert not uneven, f"'##' sections per language differ: {uneven}"
+    assert all(n > 0 for counts in sections.values() for n in counts.values())
+
+
+# ---------------------------------------------------------------- manifest
+
+
+def test_manifest_ids_are_unique():
+    duplicates = [i for i, n in Counter(e.get("id") for e in MANIFEST).items() if n > 1]
+    assert not duplicates, f"duplicate ids in sources.toml: {duplicates}"
+
+
+@pytest.mark.parametrize("entry", MANIFEST, ids=[str(e.get("id")) for e in MANIFEST])
+def test_manifest_entry_is_well_formed(entry):
+    name = entry.get("id")
+    assert isinstance(name, str) and re.fullmatch(r"[a-z0-9]+(-[a-z0-9]+)*", name), f"id {name!r} is not kebab-case"
+    for field in ("publisher", "title"):
+        assert isinstance(entry.get(field), str) and entry[field].strip(), f"{name}: no {field}"
+    assert entry.get("type") in ("html", "pdf"), f"{name}: type {entry.get('type')!r}"
+    assert isinstance(entry.get("secondary", False), bool), f"{name}: secondary must be true or false"
+    urls = entry.get("url")
+    assert isinstance(urls, dict) and urls, f"{name}: no url"
+    for language, url in urls.items():
+        assert language in LANGUAGES, f"{name}: url language {language!r}"
+        assert not url_problem(url), f"{name}: {url!r}: {url_problem(url)}"
+    topics = entry.get("topics")
+    assert isinstance(topics, list) and topics, f"{name}: no topics"
+    unknown = [t for t in topics if t not in TOPICS]
+    assert not unknown, f"{name}: topics without a note: {unknown}"
+
+
+def test_every_manifest_source_is_used_by_a_note_of_its_topics():
+    """A manifest entry nobody cites, or cited from a topic it does not list, is a stale link."""
+    cited_by = defaultdict(set)
+    for meta, _ in NOTES.values():
+        for source in meta["sources"]:
+            cited_by[source["id"]].add(meta["topic"])
+    for entry in MANIFEST:
+        assert cited_by[entry["id"]], f"{entry['id']} is cited by no note"
+        assert cited_by[entry["id"]] <= set(entry["topics"]), (
+            f"{entry['id']} is cited by {sorted(cited_by[entry['id']])} but lists topics {entry['topics']}")
+
+
+def test_url_problem_catches_malformed_urls():
+    assert url_problem("https://www.inami.fgov.be/fr/page") == ""
+    assert url_problem("https://www.inami.fgov.be/fr/a page")
+    assert url_problem("ftp://www.inami.fgov.be/x")
+    assert url_problem("https:///nohost")
+    assert url_problem("www.inami.fgov.be/fr")

@@ -1,0 +1,156 @@
+"""End to end: the web chat in Debian's Chromium, driven by Playwright (no browser is downloaded)."""
+
+from __future__ import annotations
+
+import io
+import socket
+import time
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import pytest
+
+CHROMIUM = Path("/usr/bin/chromium")
+ROOT = Path(__file__).resolve().parent.parent
+SCREENSHOT = ROOT / "docs" / "screenshot.png"
+ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+        "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+FR_QUESTION = "Comment faire rembourser une application mobile par l'INAMI ?"
+EN_QUESTION = "Which criteria must an app meet for the eHealth platform?"
+
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.slow,
+    pytest.mark.skipif(not CHROMIUM.exists(), reason="Debian's Chromium is not installed at /usr/bin/chromium "
+                       "(apt-get install chromium; ./run.sh test does it)"),
+]
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture
+def chat_url(fresh_assistant):
+    """The chat served from a private copy of the session's index (the test uploads into it)."""
+    from assistant import web
+
+    port = free_port()
+    demo = web.launch(fresh_assistant, port=port, prevent_thread_lock=True, quiet=True)
+    yield f"http://127.0.0.1:{port}/"
+    demo.close()
+
+
+@pytest.fixture
+def page(chat_url):
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
+        # A French-speaking browser: the interface should start in French.
+        context = browser.new_context(viewport={"width": 1360, "height": 940}, locale="fr-BE")
+        page = context.new_page()
+        page.set_default_timeout(20_000)
+        page.remote_hosts, page.dialogs = set(), []
+        page.on("request", lambda r: page.remote_hosts.add(urlsplit(r.url).hostname)
+                if urlsplit(r.url).hostname not in ("127.0.0.1", "localhost", None) else None)
+        page.on("dialog", lambda d: (page.dialogs.append(d.message), d.dismiss()))
+        page.goto(chat_url)
+        yield page
+        browser.close()
+
+
+def ask(page, question: str) -> None:
+    """Type the question, send it and wait for the complete answer (its list of sources or, when
+    the assistant abstains, its notice)."""
+    before = page.locator("#chat [data-testid=bot]").count()
+    page.fill("#question textarea", question)
+    page.keyboard.press("Enter")
+    page.wait_for_function(
+        """n => { const bots = document.querySelectorAll('#chat [data-testid=bot]');
+                  if (bots.length <= n) return false;
+                  const last = bots[bots.length - 1];
+                  return /Sources|Bronnen/.test(last.innerText) || last.querySelector('.notice'); }""",
+        arg=before)
+
+
+def save_screenshot(png: bytes, path: Path) -> None:
+    """Stored in the repository: a 256-colour palette keeps it small, and a UI needs no more."""
+    from PIL import Image
+
+    image = Image.open(io.BytesIO(png)).convert("RGB").quantize(colors=256)
+    image.save(path, optimize=True)
+
+
+def last_answer(page):
+    return page.locator("#chat [data-testid=bot]").last
+
+
+def test_chat_in_the_browser(page, fresh_assistant, tmp_path):
+    started = time.monotonic()
+    # The interface follows the browser's language.
+    page.wait_for_selector("#question textarea")
+    page.get_by_text("Votre question").first.wait_for()
+
+    ask(page, FR_QUESTION)
+    answer = last_answer(page)
+    expected = fresh_assistant.ask(FR_QUESTION)
+    assert "Points clés" in answer.inner_text()
+    assert expected.statements[0].text[:50] in answer.inner_text()
+    assert answer.locator("a.cite").count() >= len(expected.statements)
+    assert "INAMI" in page.inner_text("#sources-panel")
+
+    # The interface language switches to English; the answer language still follows the question.
+    page.get_by_text("English", exact=True).click()
+    page.get_by_text("Your question").first.wait_for()
+    ask(page, EN_QUESTION)
+    answer = last_answer(page)
+    expected = fresh_assistant.ask(EN_QUESTION)
+    assert "Key points" in answer.inner_text()
+    assert answer.locator("a.cite", has_text="[1]").count() >= 1
+
+    # [1] opens its source in the panel: the quote is shown with the quoted sentence marked.
+    answer.locator("a.cite", has_text="[1]").first.click()
+    entry = page.locator("#src-1-1")
+    page.wait_for_selector("#src-1-1.active")
+    quote = entry.locator("blockquote")
+    assert quote.is_visible()
+    first = expected.statements[0]
+    assert first.citation == 1
+    assert first.text[:60] in entry.locator("mark").first.inner_text()
+    citation = expected.citations[0]
+    link = entry.locator("a.source-title")
+    assert link.get_attribute("href") == citation.url
+    assert link.get_attribute("target") == "_blank" and "noopener" in link.get_attribute("rel")
+    assert citation.checked in entry.inner_text() and citation.publisher in entry.inner_text()
+    assert urlsplit(page.url).fragment == ""  # the click did not navigate
+
+    page.evaluate("window.scrollTo(0, 0)")
+    save_screenshot(page.screenshot(), SCREENSHOT)
+    assert SCREENSHOT.stat().st_size <= 300_000
+
+    # Upload a document whose text is hostile HTML: it is indexed, cited, and shown as text.
+    doc = tmp_path / "zorblax-dossier.md"
+    doc.write_text("# Dossier Zorblax <img src=x onerror=alert(1)>\n\nLa startup Zorblax a déposé son dossier "
+                   "de remboursement auprès de l'INAMI le 3 mars 2026 <script>alert(2)</script>, avec le "
+                   "soutien de son hôpital partenaire.\n", encoding="utf-8")
+    page.locator("#upload").get_by_text("Add your own documents").click()
+    page.set_input_files("#upload-files input[type=file]", [str(doc)])
+    page.locator("#upload-files").get_by_text("zorblax-dossier.md").first.wait_for()
+    page.click("#upload-button")
+    page.wait_for_selector("#upload-report .upload-report")
+    assert "1 added" in page.inner_text("#upload-report")
+
+    ask(page, "Quand la startup Zorblax a-t-elle déposé son dossier ?")
+    answer = last_answer(page)
+    assert "3 mars 2026" in answer.inner_text()
+    assert "<script>alert(2)</script>" in answer.inner_text()  # shown as text, not run
+    assert page.locator("img[onerror], #chat script").count() == 0
+    assert "zorblax-dossier.md" in page.inner_text("#sources-panel") or \
+        "Dossier Zorblax" in page.inner_text("#sources-panel")
+
+    assert page.dialogs == []  # no script from a document ran
+    assert page.remote_hosts == set()  # nothing was fetched from outside this machine
+    assert time.monotonic() - started < 60
