@@ -18,7 +18,10 @@ from .languages import detect_language
 from .types import Block, Document
 
 SUPPORTED_SUFFIXES = {".md", ".markdown", ".txt", ".text", ".html", ".htm", ".pdf", ".docx"}
-MAX_FILE_BYTES = 60 * 1024 * 1024
+# Limits that keep one upload from stalling the index for everyone: a 40 MB file or two million
+# characters of text is far beyond any guidance document.
+MAX_FILE_BYTES = 40 * 1024 * 1024
+MAX_TEXT_CHARS = 2_000_000
 # A DOCX whose parts expand to more than this is treated as a zip bomb.
 MAX_DOCX_UNCOMPRESSED = 200 * 1024 * 1024
 
@@ -280,6 +283,8 @@ def read_document(path: Path, kind: str = "user", display_name: str | None = Non
     body_blocks = [b for b in blocks if not b.is_heading]
     if not body_blocks or not text.strip():
         raise ReadError("no text could be extracted (a scanned PDF needs OCR first)")
+    if len(text) > MAX_TEXT_CHARS:
+        raise ReadError(f"the file holds more than {MAX_TEXT_CHARS:,} characters of text; split it into smaller files")
     language = str(meta.get("language") or detect_language(text[:5000]))
     first_heading = next((text[b.start:b.end] for b in blocks if b.is_heading), "")
     title = str(meta.get("title") or first_heading or name)
