@@ -127,7 +127,7 @@ def compose(question: str, language: str, retrieval: Retrieval, phrases: Phrases
         if any(float(cand.vector @ c.vector) > NEAR_DUPLICATE or _overlaps(cand, c) for c in chosen):
             continue
         chosen.append(cand)
-    chosen = _with_announced_lists(chosen, candidates)
+    chosen = _with_announced_lists(_with_paragraph(chosen, candidates), candidates)
 
     numbers: dict[str, int] = {}
     citations: list[Citation] = []
@@ -139,6 +139,23 @@ def compose(question: str, language: str, retrieval: Retrieval, phrases: Phrases
         statements.append(Statement(cand.text, numbers[cand.chunk.chunk_id], "direct" if i == 0 else "point"))
     text = render(statements, citations, phrases)
     return Answer(question, language, text, False, citations, statements, conf)
+
+
+def _with_paragraph(chosen: list[Candidate], candidates: list[Candidate]) -> list[Candidate]:
+    """The direct answer with the rest of its paragraph: the sentences around the best one
+    usually finish its thought (the agency named, the deadline, the exception)."""
+    best = chosen[0]
+    text = best.chunk.text
+    same = sorted((c for c in candidates if c.chunk.chunk_id == best.chunk.chunk_id), key=lambda c: c.start)
+    position = next(i for i, c in enumerate(same) if c.start == best.start)
+    first = last = position
+    while first > 0 and "\n" not in text[same[first - 1].end:same[first].start]:
+        first -= 1
+    while last + 1 < len(same) and "\n" not in text[same[last].end:same[last + 1].start]:
+        last += 1
+    paragraph = same[first:last + 1]
+    rest = [c for c in chosen[1:] if not any(_overlaps(c, p) for p in paragraph)]
+    return paragraph + rest
 
 
 def _with_announced_lists(chosen: list[Candidate], candidates: list[Candidate], limit: int = 8) -> list[Candidate]:
