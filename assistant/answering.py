@@ -10,6 +10,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .answer_types import answer_types, holds
 from .languages import terms, unknown_names
 from .prompts import Phrases
 from .retrieval import Retrieval
@@ -20,7 +21,7 @@ NEAR_DUPLICATE = 0.9  # sentence cosine above which two sentences say the same t
 # How much a sentence gains from the rank of its passage: the best passage is usually the
 # section that answers, and its sentences beat look-alike sentences elsewhere.
 RANK_PRIOR = (1.0, 0.8, 0.7, 0.6, 0.5, 0.4, 0.3, 0.2)
-WEIGHTS = {"cosine": 0.5, "overlap": 0.35, "rank": 0.4}
+WEIGHTS = {"cosine": 0.5, "overlap": 0.35, "rank": 0.4, "answer_type": 0.15}
 # Each name the sources never mention divides the confidence (a foreign agency, another country).
 UNKNOWN_NAME_FACTOR = 0.6
 CUTOFF = 0.6  # supporting points score at least this share of the direct answer
@@ -83,6 +84,7 @@ def confidence(retrieval: Retrieval, evidence: list[Hit], best_sentence: float, 
 def _candidates(retrieval: Retrieval, evidence: list[Hit], question: str, language: str) -> list[Candidate]:
     """Every sentence of the evidence, scored by meaning, shared rare words and passage rank."""
     gen = retrieval.generation
+    wanted = answer_types(question)
     query_terms: dict[str, dict[str, float]] = {}  # per passage language: stemmed term -> idf
     out = []
     for rank, hit in enumerate(evidence):
@@ -102,7 +104,8 @@ def _candidates(retrieval: Retrieval, evidence: list[Hit], question: str, langua
             shared = set(terms(text, lang)) & weights.keys()
             overlap = sum(weights[t] for t in shared) / total if total else 0.0
             score = (WEIGHTS["cosine"] * float(cosine) + WEIGHTS["overlap"] * overlap
-                     + WEIGHTS["rank"] * RANK_PRIOR[min(rank, len(RANK_PRIOR) - 1)])
+                     + WEIGHTS["rank"] * RANK_PRIOR[min(rank, len(RANK_PRIOR) - 1)]
+                     + (WEIGHTS["answer_type"] if wanted and holds(text, wanted) else 0.0))
             out.append(Candidate(rank, hit.chunk, start, end, score, gen.sentence_vectors[sentence_index]))
     out.sort(key=lambda c: -c.score)
     return out

@@ -35,15 +35,26 @@ def note_source_ids(path: Path) -> list[str]:
     return [s["id"] for s in meta.get("sources", []) if isinstance(s, dict) and "id" in s]
 
 
+def primary_url(doc: Document, sources: list[Source]) -> str:
+    """The page a note's citation links to: an official page of the note's own publisher, in the
+    note's language if there is one; an English note on INAMI links to INAMI's French page rather
+    than to another agency's English one."""
+    official = [s for s in sources if not s.secondary] or sources
+    own = [s for s in official if s.publisher == doc.publisher]
+    for group in (own, official):
+        for language in (doc.language, "fr", "nl", "en", "de"):
+            for source in group:
+                if language in source.urls:
+                    return source.urls[language]
+    return doc.url
+
+
 def load_notes(corpus_dir: Path) -> list[Document]:
-    """Every note, its link pointing at the first official source in the note's language."""
+    """Every note, its link pointing at its primary official source."""
     manifest = load_manifest(corpus_dir)
     notes = []
     for path in corpus_files(corpus_dir):
         doc = read_document(path, kind="note")
         sources = [manifest[i] for i in note_source_ids(path) if i in manifest]
-        official = [s for s in sources if not s.secondary] or sources
-        url = next((s.urls[doc.language] for s in official if doc.language in s.urls), None)
-        url = url or next((u for s in official for u in s.urls.values()), doc.url)
-        notes.append(replace(doc, url=url))
+        notes.append(replace(doc, url=primary_url(doc, sources)))
     return notes

@@ -37,6 +37,11 @@ STOPWORDS: dict[str, frozenset[str]] = {
     ),
 }
 
+_OWNERS: dict[str, tuple[str, ...]] = {}
+for _lang, _words in STOPWORDS.items():
+    for _word in _words:
+        _OWNERS[_word] = _OWNERS.get(_word, ()) + (_lang,)
+
 _STEMMER_NAMES = {"fr": "french", "nl": "dutch", "en": "english", "de": "german"}
 _WORD = re.compile(r"[^\W_]+(?:[-'’][^\W_]+)*", re.UNICODE)
 _ELISION = re.compile(r"^(?:l|d|j|m|n|s|t|c|qu|jusqu|lorsqu|puisqu)['’]", re.IGNORECASE)
@@ -54,20 +59,25 @@ def words(text: str) -> list[str]:
 def detect_language(text: str, default: str = "en") -> str:
     """The language among fr/nl/en/de whose function words the text uses most.
 
-    Accents break ties towards French; an undecidable text gets `default`.
+    A word that several languages share ("is", "in", "de") counts for each of them by a
+    fraction, so that the words only one language uses decide; accents tip towards French.
     """
     tokens = words(text)
     if not tokens:
         return default
-    scores = {lang: sum(1 for t in tokens if t in stop) for lang, stop in STOPWORDS.items()}
-    if re.search(r"[éèêàçùôî]", text.lower()):
+    scores = dict.fromkeys(STOPWORDS, 0.0)
+    for token in tokens:
+        owners = _OWNERS.get(token)
+        if owners:
+            for lang in owners:
+                scores[lang] += 1.0 / len(owners) ** 2
+    lowered = text.lower()
+    if re.search(r"[éèêàçùôî]", lowered):
         scores["fr"] += 0.5
-    if re.search(r"\b(ij|ijk)\w*", text.lower()):
-        scores["nl"] += 0.5
-    best = max(scores, key=lambda lang: scores[lang])
-    if scores[best] == 0:
-        return default
-    return best
+    if re.search(r"\b\w*ij\w*\b", lowered):
+        scores["nl"] += 0.3
+    best = max(scores, key=lambda lang: (scores[lang], lang == default))
+    return best if scores[best] > 0 else default
 
 
 @lru_cache(maxsize=8)

@@ -165,6 +165,14 @@ def source_line(c: Citation, labels: Labels) -> str:
     return " — ".join(md_text(p) for p in parts)
 
 
+def answer_steps(answer: Answer, turn: int, labels: Labels) -> Iterator[str]:
+    """The chat message as it builds up: one statement more each time, then the complete one."""
+    if not answer.abstained:
+        for upto in range(1, len(answer.statements)):
+            yield answer_markdown(answer, turn, labels, upto)
+    yield answer_markdown(answer, turn, labels)
+
+
 def abstention_markdown(answer: Answer, turn: int, labels: Labels) -> str:
     if not answer.closest:  # empty or unreadable question: the API's text is a fixed phrase
         return notice("abstention", md_text(answer.text))
@@ -284,25 +292,24 @@ class Handlers:
             yield chat, convo, sources_html(convo, labels), ""
             return
         chat.append({"role": "user", "content": md_text(question)})
+        yield list(chat), convo, sources_html(convo, labels), ""  # the question shows while it is answered
         try:
             answer = self.assistant.ask(question, history=list(convo.questions))
         except Exception:
             log.exception("answering failed for %r", question)
             chat.append({"role": "assistant", "content": notice("error", md_text(labels("error_answer")))})
-            yield chat, convo, sources_html(convo, labels), ""
+            yield chat, convo, sources_html(convo, labels), question  # back in the box, to try again
             return
         turn = len(convo.turns)
         convo.questions.append(question)
         convo.turns.append(Turn.of(answer))
         panel = sources_html(convo, labels)
-        steps = range(1, len(answer.statements)) if not answer.abstained and answer.statements else ()
         chat.append({"role": "assistant", "content": ""})
-        for upto in steps:
-            chat[-1] = {"role": "assistant", "content": answer_markdown(answer, turn, labels, upto)}
+        for i, content in enumerate(answer_steps(answer, turn, labels)):
+            if i:
+                time.sleep(self.stream_pause)
+            chat[-1] = {"role": "assistant", "content": content}
             yield list(chat), convo, panel, ""  # a snapshot: the list changes after the yield
-            time.sleep(self.stream_pause)
-        chat[-1] = {"role": "assistant", "content": answer_markdown(answer, turn, labels)}
-        yield chat, convo, panel, ""
 
     def upload(self, files: list | None, language: str, progress=gr.Progress(track_tqdm=True)) -> str:
         """Ingest the uploaded files; the report says what was added or skipped, and why."""
@@ -335,7 +342,7 @@ class Handlers:
         return [], Conversation(), sources_html(Conversation(), self.labels(language))
 
     def relabel(self, language: str, convo: Conversation | None) -> tuple:
-        """Interface strings in the chosen language, in the order of `Page.relabelled`."""
+        """Interface strings in the chosen language, in the order of `relabelled` in build_app."""
         t = self.labels(language)
         return (
             f"# {t('title')}\n\n{t('intro')}",
@@ -384,8 +391,9 @@ CSS = """
 #sources-panel li.source.active { border-color: var(--color-accent); box-shadow: 0 0 0 2px var(--color-accent-soft); }
 #sources-panel .source-n { font-weight: 700; }
 #sources-panel .source-meta, #sources-panel .source-url { font-size: 0.85em; opacity: 0.8; word-break: break-all; }
-#sources-panel blockquote { margin: 0.4em 0; padding-left: 0.7em; border-left: 3px solid var(--border-color-primary);
-  white-space: pre-wrap; font-size: 0.9em; }
+/* !important: Gradio's prose styles give blockquotes a large top margin */
+#sources-panel li.source blockquote { margin: 0.3em 0 0.2em !important; padding: 0 0 0 0.7em;
+  border-left: 3px solid var(--border-color-primary); white-space: pre-wrap; font-size: 0.9em; }
 .upload-report li.skipped strong { color: #9a4b2b; }
 .upload-report li.added strong, .upload-report li.updated strong { color: #2b7a4b; }
 """
@@ -427,8 +435,7 @@ def build_app(assistant: Assistant, *, stream_pause: float = STREAM_PAUSE, langu
         with gr.Row(equal_height=False):
             with gr.Column(scale=3):
                 chatbot = gr.Chatbot(label=t("chat_label"), show_label=False, placeholder=t("chat_placeholder"),
-                                     elem_id="chat",
-                                     sanitize_html=True, latex_delimiters=[], height=560, buttons=["copy"],
+                                     elem_id="chat", sanitize_html=True, latex_delimiters=[], height=560, buttons=["copy"],
                                      feedback_options=None)
                 with gr.Row():
                     question = gr.Textbox(label=t("question_label"), placeholder=t("question_placeholder"),
@@ -452,7 +459,8 @@ def build_app(assistant: Assistant, *, stream_pause: float = STREAM_PAUSE, langu
                        outputs=[chatbot, convo, sources, question], api_visibility="undocumented")
         question.submit(**chat_io)
         send.click(**chat_io)
-        clear.click(handlers.new_conversation, [ui_language], [chatbot, convo, sources], api_visibility="private")
+        for event in (clear.click, chatbot.clear):  # the button and the chat's own bin icon
+            event(handlers.new_conversation, [ui_language], [chatbot, convo, sources], api_visibility="private")
         add.click(handlers.upload, [files, ui_language], [report], api_name="upload", api_visibility="undocumented")
         relabelled = [header, ui_language, chatbot, question, send, clear, example_box.dataset, sources_title,
                       sources, upload_box, upload_hint, files, add, footer]
@@ -463,7 +471,8 @@ def build_app(assistant: Assistant, *, stream_pause: float = STREAM_PAUSE, langu
 
 
 def theme() -> gr.themes.Base:
-    # System fonts: the default theme would have the browser fetch web fonts from the internet.
+    # Soft's calm palette suits long quoted passages; system fonts read well in the three
+    # languages and cost no download.
     return gr.themes.Soft(font=["system-ui", "Segoe UI", "Roboto", "sans-serif"],
                           font_mono=["ui-monospace", "Consolas", "monospace"])
 

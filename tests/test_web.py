@@ -121,6 +121,9 @@ def test_answer_streams_statement_by_statement(handlers):
     updates, (chat, convo, panel, box) = run(handlers, FR_QUESTION, language="fr")
     answer = handlers.assistant.ask(FR_QUESTION)
     assert len(answer.statements) > 2
+    # First the question alone, then one update per statement.
+    assert [m["role"] for m in updates[0][0]] == ["user"] and updates[0][3] == ""
+    updates = updates[1:]
     assert len(updates) == len(answer.statements)
     # Each update shows one statement more than the one before.
     counts = [len(cites(u[0][-1]["content"].split("**Sources**")[0])) for u in updates]
@@ -179,7 +182,8 @@ def test_empty_question_changes_nothing(handlers):
 def test_failure_shows_a_short_message_and_logs_the_traceback(assistant, caplog):
     handlers = Handlers(Broken(assistant.settings), stream_pause=0)
     with caplog.at_level(logging.ERROR, logger="assistant.web"):
-        _, (chat, convo, _, _) = run(handlers, "Anything?", language="nl")
+        _, (chat, convo, _, box) = run(handlers, "Anything?", language="nl")
+    assert box == "Anything?"  # kept, to try again
     message = chat[-1]["content"]
     assert message.startswith('<div class="notice error">') and "er ging iets mis" in message
     assert "Traceback" not in message and "RuntimeError" not in message and "index is gone" not in message
@@ -264,6 +268,7 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+@pytest.mark.slow
 def test_documented_gradio_client_example_runs_against_the_app(assistant, capsys):
     """The Python block of docs/web.md, run as written against a live app."""
     doc = (ROOT / "docs" / "web.md").read_text(encoding="utf-8")
