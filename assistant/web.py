@@ -481,7 +481,7 @@ def launch(assistant: Assistant, host: str = "127.0.0.1", port: int = 7860, **kw
     """Serve the chat. Blocks until stopped, unless `prevent_thread_lock=True` is passed: then it
     returns the running app, to `.close()` later."""
     demo = build_app(assistant)
-    demo.queue(default_concurrency_limit=4)
+    demo.queue(default_concurrency_limit=16)
     demo.launch(server_name=host, server_port=port, theme=theme(), css=CSS, js=JS,
                 max_file_size=MAX_FILE_BYTES, show_error=False, ssr_mode=False, pwa=False,
                 mcp_server=False, footer_links=["api"], **kwargs)
