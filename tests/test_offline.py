@@ -20,9 +20,10 @@ def test_the_network_guard_blocks_outbound_connections():
 def test_telemetry_is_off_once_the_package_is_imported():
     import assistant  # noqa: F401
 
-    assert os.environ["ANONYMIZED_TELEMETRY"] == "False"
-    assert os.environ["HF_HUB_DISABLE_TELEMETRY"] == "1"
-    assert os.environ["GRADIO_ANALYTICS_ENABLED"] == "False"
+    # Each library reads its own spelling of a boolean; any of these means off.
+    assert os.environ["ANONYMIZED_TELEMETRY"].lower() in ("false", "0")
+    assert os.environ["HF_HUB_DISABLE_TELEMETRY"].lower() in ("1", "true")
+    assert os.environ["GRADIO_ANALYTICS_ENABLED"].lower() in ("false", "0")
 
 
 def test_a_question_in_a_fresh_process_makes_no_outbound_connection(bundled_index):
