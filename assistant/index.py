@@ -14,6 +14,7 @@ import fcntl
 import json
 import os
 import shutil
+import time
 import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -27,10 +28,12 @@ from .lexical import LexicalIndex
 from .sentences import sentence_spans
 from .settings import Settings
 from .types import Chunk, Document, IndexStatus
-from .vectorstore import VectorStore
+from .vectorstore import MissingCollection, VectorStore
+from . import usepool
 
 POINTER = "CURRENT"
 FORMAT_VERSION = 2  # bumped when the stored layout changes: an older index is rebuilt
+WHOLE_TEXT = "whole-text"  # passage vectors embedded from embedding_text(chunk) in one piece
 
 
 @dataclass
@@ -59,6 +62,7 @@ class Generation:
     lexical: LexicalIndex
     by_id: dict[str, int] = field(default_factory=dict)
     sentences_of: dict[int, np.ndarray] = field(default_factory=dict)
+    recipe: str = WHOLE_TEXT  # how the passage vectors were made (Index.recipe)
     topic_languages: dict[str, set[str]] = field(default_factory=dict)
 
     def __post_init__(self):
@@ -84,6 +88,7 @@ class Index:
         self.current: Generation | None = None
         self._pointer_mtime = 0.0
         self.last_embedded_chunks = 0  # passages embedded by the last update (the rest were reused)
+        self.last_timings: dict[str, float] = {}  # seconds per step of the last written generation
 
     # ------------------------------------------------------------ reading
 
@@ -174,6 +179,8 @@ class Index:
             report["added"] = [i for i in incoming if i not in report["updated"]]
             if old is not None and reuse and not (incoming or report["removed"]):
                 return report
+            if reuse and old.recipe != self.recipe:
+                reuse = False  # passage vectors made another way: embed everything again
             gen = self._write_generation(old, carried, list(incoming.values()), reuse)
             self._switch(gen, old)
             return report
@@ -183,6 +190,7 @@ class Index:
         name = dt.datetime.now(dt.timezone.utc).strftime("%Y%m%dT%H%M%S") + "-" + uuid.uuid4().hex[:8]
         directory = self.root / "generations" / name
         directory.mkdir(parents=True)
+        timer = _StepTimer()
 
         docs: dict[str, DocEntry] = {}
         chunks: list[Chunk] = []
@@ -201,32 +209,43 @@ class Index:
         reused = {new for new, _ in copied}
         to_embed = [row for row in range(len(chunks)) if row not in reused]
         spans = [(row, s, e) for row in to_embed for s, e in sentence_spans(chunks[row].text)]
-        texts = [embedding_text(chunks[row]) for row in to_embed] + [chunks[r].text[s:e] for r, s, e in spans]
-        embedded = self._embed(texts)
+        timer.step("chunk")
+        recipe = (self.recipe if to_embed else old.recipe) if old is not None else self.recipe
+        fresh_vectors, fresh_sentence_vectors = self._embed_passages(chunks, to_embed, spans)
         self.last_embedded_chunks = len(to_embed)
-        dim = embedded.shape[1] if embedded.size else (old.vectors.shape[1] if old is not None else 0)
+        dim = fresh_vectors.shape[1] if to_embed else (old.vectors.shape[1] if old is not None else 0)
 
         vectors = np.zeros((len(chunks), dim), dtype=np.float32)
         if to_embed:
-            vectors[to_embed] = embedded[:len(to_embed)]
-        s_rows_parts = [np.asarray(spans, dtype=np.int64).reshape(-1, 3)]
-        s_vec_parts = [embedded[len(to_embed):].reshape(-1, dim)]
+            vectors[to_embed] = fresh_vectors
+        del fresh_vectors
+        s_rows = np.asarray(spans, dtype=np.int64).reshape(-1, 3)
+        s_vectors = fresh_sentence_vectors.reshape(len(spans), dim)
         if copied:
-            new_rows, old_rows = (np.asarray(x) for x in zip(*copied))
+            new_rows, old_rows = (np.asarray(x, dtype=np.int64) for x in zip(*copied))
             vectors[new_rows] = old.vectors[old_rows]
-            for new_row, old_row in copied:
-                idx = old.sentences_of[old_row]
-                if len(idx):
-                    rows = old.sentence_rows[idx].copy()
-                    rows[:, 0] = new_row
-                    s_rows_parts.append(rows)
-                    s_vec_parts.append(old.sentence_vectors[idx])
-        s_rows = np.vstack(s_rows_parts)
-        s_vectors = np.vstack(s_vec_parts).astype(np.float32)
+            # The carried sentences, in one gather rather than one small copy per passage.
+            parts = [old.sentences_of[int(r)] for r in old_rows]
+            idx = np.concatenate(parts) if parts else np.zeros(0, dtype=np.int64)
+            rows = old.sentence_rows[idx].copy()
+            rows[:, 0] = np.repeat(new_rows, [len(part) for part in parts])
+            s_rows = np.vstack([s_rows, rows])
+            carried_vectors = np.empty((len(s_vectors) + len(idx), dim), dtype=np.float32)
+            carried_vectors[:len(s_vectors)] = s_vectors
+            carried_vectors[len(s_vectors):] = old.sentence_vectors[idx]
+            s_vectors = carried_vectors
+        del fresh_sentence_vectors
+        timer.step("embed")
         lexical = LexicalIndex.build([(c.chunk_id, c.language, embedding_text(c)) for c in chunks])
+        timer.step("lexical")
 
         collection = f"chunks-{name}"
-        self.store.write_collection(collection, chunks, vectors)
+        progress = self._progress(len(chunks) if len(chunks) > 5000 else 0, "Writing vectors to Chroma", "passage")
+        try:
+            self.store.write_collection(collection, chunks, vectors, progress=progress.update)
+        finally:
+            progress.close()
+        timer.step("chroma")
 
         np.save(directory / "vectors.npy", vectors)
         np.save(directory / "sentence_rows.npy", s_rows)
@@ -240,30 +259,85 @@ class Index:
             "name": name,
             "collection": collection,
             "embedding_model": self.model_name,
+            "vector_recipe": recipe,
             "built_at": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
             "docs": [vars(d) for d in docs.values()],
         }
         _write_atomic(directory / "meta.json", json.dumps(meta, ensure_ascii=False, indent=1))
         _fsync_tree(directory)
+        timer.step("save")
+        self.last_timings = timer.steps
         return Generation(name, collection, self.model_name, meta["built_at"], docs, chunks, vectors,
-                          s_rows, s_vectors, lexical)
+                          s_rows, s_vectors, lexical, recipe=recipe)
 
-    def _embed(self, texts: list[str]) -> np.ndarray:
+    @property
+    def recipe(self) -> str:
+        """How passage vectors are made: old vectors are reused only for the same recipe."""
+        supports = getattr(self.embeddings, "supports_passages", None)
+        return usepool.RECIPE if supports is not None and supports() else WHOLE_TEXT
+
+    def _embed_passages(self, chunks: list[Chunk], rows: list[int],
+                        spans: list[tuple[int, int, int]]) -> tuple[np.ndarray, np.ndarray]:
+        """Vectors of the passages at `rows` and of their sentences `spans` (row, start, end).
+
+        With the USE model, a passage and its sentences share one pass of the model
+        (assistant/usepool.py); other models embed the passage text and each sentence."""
+        if not rows:
+            return np.zeros((0, 0), dtype=np.float32), np.zeros((0, 0), dtype=np.float32)
+        by_row: dict[int, list[str]] = {}
+        for row, start, end in spans:
+            by_row.setdefault(row, []).append(chunks[row].text[start:end])
+        recipe = self.recipe
+        embed = self.embeddings.embed_passages if recipe == usepool.RECIPE else None
+        progress = self._progress(len(rows) + (0 if embed else len(spans)), "Embedding passages", "passage")
+        # Filled in place, batch by batch: at 10,000 pages the sentence vectors alone are ~250 MB,
+        # and collecting parts to stack them at the end held them two or three times over.
+        vectors = sentence_vectors = None
+        try:
+            if embed is not None:
+                batch, filled = 128, 0
+                for i in range(0, len(rows), batch):
+                    groups, prefixes = [], []
+                    for row in rows[i:i + batch]:
+                        prefix = _prefix_segments(chunks[row])
+                        prefixes.append(len(prefix))
+                        groups.append(prefix + by_row.get(row, []))
+                    passage_vectors, per_group = embed(groups)
+                    if vectors is None:
+                        dim = passage_vectors.shape[1]
+                        vectors = np.empty((len(rows), dim), dtype=np.float32)
+                        sentence_vectors = np.empty((len(spans), dim), dtype=np.float32)
+                    vectors[i:i + len(groups)] = passage_vectors
+                    for part, n in zip(per_group, prefixes):
+                        sentence_vectors[filled:filled + len(part) - n] = part[n:]
+                        filled += len(part) - n
+                    progress.update(len(groups))
+                assert filled == len(spans)
+            else:
+                vectors = self._embed([embedding_text(chunks[row]) for row in rows], progress)
+                sentence_vectors = self._embed([chunks[r].text[s:e] for r, s, e in spans], progress)
+                if not spans:
+                    sentence_vectors = np.zeros((0, vectors.shape[1]), dtype=np.float32)
+        finally:
+            progress.close()
+        return vectors, sentence_vectors
+
+    def _progress(self, total: int, desc: str, unit: str):
+        if self.settings.show_progress and total > 64:
+            from tqdm import tqdm
+
+            return tqdm(total=total, desc=desc, unit=unit)
+        return _NoProgress()
+
+    def _embed(self, texts: list[str], progress=None) -> np.ndarray:
         if not texts:
             return np.zeros((0, 0), dtype=np.float32)
         batch = 64
-        progress = None
-        if self.settings.show_progress and len(texts) > batch:
-            from tqdm import tqdm
-
-            progress = tqdm(total=len(texts), desc="Embedding passages", unit="text")
         parts = []
         for i in range(0, len(texts), batch):
             parts.append(embed_array(self.embeddings, texts[i:i + batch]))
             if progress is not None:
                 progress.update(len(texts[i:i + batch]))
-        if progress is not None:
-            progress.close()
         return np.vstack(parts).astype(np.float32)
 
     def _switch(self, gen: Generation, old: Generation | None) -> None:
@@ -280,10 +354,15 @@ class Index:
         gens = self.root / "generations"
         for directory in gens.iterdir() if gens.exists() else []:
             if directory.name not in keep:
+                # its collection too, also when a crash left the folder without meta.json
+                self.store.drop(f"chunks-{directory.name}")
                 shutil.rmtree(directory, ignore_errors=True)
-        for collection in self.store.collection_names():
-            if collection.startswith("chunks-") and collection[len("chunks-"):] not in keep:
-                self.store.drop(collection)
+        if not self.store.remote:
+            # The embedded store belongs to this index alone: sweep whatever else is left. A
+            # server may hold other indexes' collections, so there only our own are dropped.
+            for collection in self.store.collection_names():
+                if collection.startswith("chunks-") and collection[len("chunks-"):] not in keep:
+                    self.store.drop(collection)
 
     # ------------------------------------------------------------ search helpers
 
@@ -291,7 +370,39 @@ class Index:
         gen = self.load()
         if gen is None:
             return []
-        return self.store.query(gen.collection, vector, limit)
+        try:
+            return self.store.query(gen.collection, vector, limit)
+        except MissingCollection:
+            # The store lost this generation's vectors (a new Chroma server, a deleted chroma/
+            # folder): the generation keeps its own copy, so write them back once.
+            self.store.write_collection(gen.collection, gen.chunks, gen.vectors)
+            return self.store.query(gen.collection, vector, limit)
+
+
+class _StepTimer:
+    def __init__(self):
+        self.steps: dict[str, float] = {}
+        self._last = time.perf_counter()
+
+    def step(self, name: str) -> None:
+        now = time.perf_counter()
+        self.steps[name] = round(now - self._last, 3)
+        self._last = now
+
+
+class _NoProgress:
+    def update(self, n: int) -> None:
+        pass
+
+    def close(self) -> None:
+        pass
+
+
+def _prefix_segments(chunk: Chunk) -> list[str]:
+    """What embedding_text puts before the passage text: its title and section heading."""
+    heading = chunk.locator.split("§ ", 1)[-1] if "§ " in chunk.locator else ""
+    prefix = [part for part in (chunk.title, heading) if part]
+    return prefix or ([chunk.text] if not sentence_spans(chunk.text) else [])
 
 
 def _write_atomic(path: Path, text: str) -> None:
@@ -342,8 +453,12 @@ def _load_generation(directory: Path) -> Generation:
         built_at=meta["built_at"],
         docs=docs,
         chunks=chunks,
-        vectors=np.load(directory / "vectors.npy"),
+        # Memory-mapped, read-only: a generation never changes once written. Opening costs no
+        # read (2 s for the 300 MB of a 10,000-page index), and only the rows that questions
+        # touch become resident; the OS shares the pages between processes serving one index.
+        vectors=np.load(directory / "vectors.npy", mmap_mode="r"),
         sentence_rows=np.load(directory / "sentence_rows.npy"),
-        sentence_vectors=np.load(directory / "sentence_vectors.npy"),
+        sentence_vectors=np.load(directory / "sentence_vectors.npy", mmap_mode="r"),
         lexical=LexicalIndex.load(directory / "lexical.json"),
+        recipe=meta.get("vector_recipe", WHOLE_TEXT),
     )

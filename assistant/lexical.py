@@ -50,17 +50,27 @@ class _LanguageIndex:
         self.rows = np.asarray(rows, dtype=np.int64)  # positions in the global chunk list
         lengths = np.asarray([sum(c.values()) for c in counts], dtype=np.float32)
         self.norm = K1 * (1 - B + B * lengths / max(float(lengths.mean()) if len(lengths) else 1.0, 1e-9))
-        postings: dict[str, tuple[list[int], list[int]]] = defaultdict(lambda: ([], []))
+        # Postings built with numpy (a stable sort of term ids) rather than a list per term:
+        # opening a 10,000-page index spent 2 s here. Each term's passages stay in order.
+        vocab: dict[str, int] = {}
+        ids: list[int] = []
+        locs: list[int] = []
+        tfs: list[int] = []
         for local, count in enumerate(counts):
-            for term, tf in count.items():
-                postings[term][0].append(local)
-                postings[term][1].append(tf)
+            ids.extend([vocab.setdefault(term, len(vocab)) for term in count])
+            tfs.extend(count.values())
+            locs.extend([local] * len(count))
+        order = np.argsort(np.asarray(ids, dtype=np.int64), kind="stable")
+        sorted_ids = np.asarray(ids, dtype=np.int64)[order]
+        all_locs = np.asarray(locs, dtype=np.int64)[order]
+        all_tfs = np.asarray(tfs, dtype=np.float32)[order]
+        bounds = np.searchsorted(sorted_ids, np.arange(len(vocab) + 1)).tolist()
         n = len(counts)
-        self.postings = {
-            term: (np.asarray(locs, dtype=np.int64), np.asarray(tfs, dtype=np.float32),
-                   math.log(1 + (n - len(locs) + 0.5) / (len(locs) + 0.5)))
-            for term, (locs, tfs) in postings.items()
-        }
+        self.postings = {}
+        for term, i in vocab.items():
+            start, end = bounds[i], bounds[i + 1]
+            df = end - start
+            self.postings[term] = (all_locs[start:end], all_tfs[start:end], math.log(1 + (n - df + 0.5) / (df + 0.5)))
 
     def score(self, query_terms: list[str]) -> tuple[np.ndarray, np.ndarray]:
         scores = np.zeros(len(self.rows), dtype=np.float32)

@@ -1,7 +1,8 @@
 """The gold-set evaluation, guarded with margins under what was measured (see README).
 
-Measured on the bundled corpus (hybrid, USE): Recall@5 fr 0.98 / nl 1.00 / en 0.98, key facts
-0.87, citation support 1.00, out-of-scope abstention 1.00 with 0.7% wrong abstentions.
+Measured on the bundled corpus (hybrid, USE): Recall@5 fr 0.98 / nl 1.00 / en 0.98, MRR
+0.84-0.89, key facts 0.90 (fr 0.92, nl 0.89, en 0.88), citation support 1.00, out-of-scope
+abstention 1.00 with 0.6% wrong abstentions.
 """
 
 import pytest
@@ -34,13 +35,13 @@ def test_recall_at_5_per_language(report, language):
 
 @pytest.mark.parametrize("language", ["fr", "nl", "en"])
 def test_mrr_per_language(report, language):
-    assert report.by_language[language]["mrr"] >= 0.78
+    assert report.by_language[language]["mrr"] >= 0.80
 
 
 def test_key_fact_coverage(report):
-    assert report.by_language["all"]["key_facts"] >= 0.83
+    assert report.by_language["all"]["key_facts"] >= 0.86
     for language in ("fr", "nl", "en"):
-        assert report.by_language[language]["key_facts"] >= 0.78
+        assert report.by_language[language]["key_facts"] >= 0.83
 
 
 def test_every_cited_statement_is_supported_by_its_quote(report):
