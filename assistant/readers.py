@@ -76,7 +76,7 @@ def markdown_blocks(text: str, offset: int = 0, page: int | None = None) -> list
     return blocks
 
 
-def _joined(parts: Iterable[tuple[str, str, int | None, bool]]) -> tuple[str, list[Block]]:
+def join_blocks(parts: Iterable[tuple[str, str, int | None, bool]]) -> tuple[str, list[Block]]:
     """Join (text, heading, page, is_heading) parts into one text with a block per part."""
     chunks, blocks, pos = [], [], 0
     for text, heading, page, is_heading in parts:
@@ -161,7 +161,7 @@ def read_html(data: bytes) -> tuple[dict, str, list[Block]]:
                 title = text
         else:
             parts.append((text, heading, None, False))
-    text, blocks = _joined(parts)
+    text, blocks = join_blocks(parts)
     return {"title": title}, text, blocks
 
 
@@ -197,7 +197,7 @@ def read_pdf(data: bytes) -> tuple[dict, str, list[Block]]:
     for number, page_text in enumerate(pages, start=1):
         for para in re.split(r"\n\s*\n", page_text):
             parts.append((para, "", number, False))
-    text, blocks = _joined(parts)
+    text, blocks = join_blocks(parts)
     return {"title": info_title}, text, blocks
 
 
@@ -227,7 +227,7 @@ def read_docx(data: bytes) -> tuple[dict, str, list[Block]]:
             parts.append((text, heading, None, True))
         else:
             parts.append((text, heading, None, False))
-    text, blocks = _joined(parts)
+    text, blocks = join_blocks(parts)
     return {"title": title}, text, blocks
 
 

@@ -11,7 +11,8 @@ from __future__ import annotations
 import random
 from collections.abc import Iterator
 
-from .types import Block, Document
+from .readers import join_blocks
+from .types import Document
 
 # Per language: actors, verbs, objects, conditions, details, page headings, document kinds.
 _VOCABULARY: dict[str, dict[str, list[str]]] = {
@@ -166,22 +167,15 @@ def synthetic_documents(pages: int, seed: int = 0, pages_per_document: int = 25,
         words = _VOCABULARY[language]
         product = _product(rng)
         title = f"{rng.choice(words['kind'])} {rng.randint(2015, 2030)}/{rng.randint(1, 60)} {words['of']} {product}"
-        parts: list[str] = []
-        blocks: list[Block] = []
-        position = 0
+        parts: list[tuple[str, str, int, bool]] = []
         for page in range(1, count + 1):
             heading = f"{rng.randint(1, 12)}. {rng.choice(words['heading'])}"
-            paragraphs = [" ".join(_sentence(words, rng, product) for _ in range(sentences_per_paragraph))
-                          for _ in range(paragraphs_per_page)]
-            for text, is_heading in [(heading, True)] + [(p, False) for p in paragraphs]:
-                if parts:
-                    parts.append("\n\n")
-                    position += 2
-                parts.append(text)
-                blocks.append(Block(position, position + len(text), heading, page, is_heading))
-                position += len(text)
+            parts.append((heading, heading, page, True))
+            parts.extend((" ".join(_sentence(words, rng, product) for _ in range(sentences_per_paragraph)),
+                          heading, page, False) for _ in range(paragraphs_per_page))
+        text, blocks = join_blocks(parts)
         doc_id = f"synthetic-{number:05d}.{language}.pdf"
         yield Document(doc_id=doc_id, title=title, publisher=PUBLISHER, url=f"file:///synthetic/{doc_id}",
-                       language=language, checked="2025-01-01", text="".join(parts), blocks=tuple(blocks),
+                       language=language, checked="2025-01-01", text=text, blocks=tuple(blocks),
                        topic=f"synthetic-{number:05d}", kind="user", path=doc_id)
         number += 1
