@@ -7,17 +7,18 @@ import threading
 import tomllib
 import unicodedata
 from collections.abc import Iterable
+from functools import lru_cache
 from pathlib import Path
 
 from .answering import compose
 from .conversation import contextualise
+from .corpus import load_notes
+from .embeddings import canonical_name
 from .index import Index
 from .languages import detect_language, words
 from .prompts import load_phrases
-from .corpus import load_notes
 from .readers import ReadError, read_document
 from .retrieval import retrieve
-from .embeddings import canonical_name
 from .settings import Settings
 from .types import LANGUAGES, Answer, FileOutcome, Hit, IndexStatus, IngestReport
 
@@ -149,13 +150,18 @@ class Assistant:
 
 
 def calibrated_threshold(settings: Settings) -> float:
+    key = f"{canonical_name(settings.embedding_model)}|{settings.retrieval}"
+    return _stored_thresholds(CALIBRATION_FILE.stat().st_mtime if CALIBRATION_FILE.exists() else 0.0).get(key, 0.0)
+
+
+@lru_cache(maxsize=4)
+def _stored_thresholds(mtime: float) -> dict[str, float]:
+    # Keyed by the file's mtime: read once, not on every question, yet a new calibration is seen.
     try:
         with open(CALIBRATION_FILE, "rb") as handle:
-            table = tomllib.load(handle)
+            return {k: float(v) for k, v in tomllib.load(handle).get("threshold", {}).items()}
     except FileNotFoundError:
-        return 0.0
-    key = f"{canonical_name(settings.embedding_model)}|{settings.retrieval}"
-    return float(table.get("threshold", {}).get(key, 0.0))
+        return {}
 
 
 def clean_question(question: str) -> str:
