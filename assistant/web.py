@@ -466,7 +466,7 @@ def build_app(assistant: Assistant, *, stream_pause: float = STREAM_PAUSE, langu
                       sources, upload_box, upload_hint, files, add, footer]
         ui_language.change(handlers.relabel, [ui_language, convo], relabelled, api_visibility="private")
         demo.load(handlers.initial_language, None, [ui_language], api_visibility="private")
-        gr.api(handlers.api_ask, api_name="ask")
+        gr.api(handlers.api_ask, api_name="ask", queue=False)
     return demo
 
 
