@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import os
 import socket
 import time
 from pathlib import Path
@@ -12,7 +13,10 @@ import pytest
 
 CHROMIUM = Path("/usr/bin/chromium")
 ROOT = Path(__file__).resolve().parent.parent
-SCREENSHOT = ROOT / "docs" / "screenshot.png"
+# Every run saves its screenshot under artifacts/ (not committed); UPDATE_SCREENSHOT=1 also
+# refreshes the one the README shows.
+SCREENSHOT = ROOT / "artifacts" / "screenshot.png"
+README_SCREENSHOT = ROOT / "docs" / "screenshot.png"
 ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
         "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 FR_QUESTION = "Comment faire rembourser une application mobile par l'INAMI ?"
@@ -128,8 +132,11 @@ def test_chat_in_the_browser(page, fresh_assistant, tmp_path):
     assert urlsplit(page.url).fragment == ""  # the click did not navigate
 
     page.evaluate("window.scrollTo(0, 0)")
+    SCREENSHOT.parent.mkdir(exist_ok=True)
     save_screenshot(page.screenshot(), SCREENSHOT)
     assert SCREENSHOT.stat().st_size <= 300_000
+    if os.environ.get("UPDATE_SCREENSHOT") == "1":
+        README_SCREENSHOT.write_bytes(SCREENSHOT.read_bytes())
 
     # Upload a document whose text is hostile HTML: it is indexed, cited, and shown as text.
     doc = tmp_path / "zorblax-dossier.md"
