@@ -34,7 +34,7 @@ def main(argv: list[str] | None = None) -> int:
     from assistant import Assistant
     from assistant.web import launch
 
-    print("Opening the index (the first start builds it, which takes about a minute)…", flush=True)
+    print("Opening the index (the first start builds it: a few seconds)…", flush=True)
     assistant = Assistant(index_dir=args.index_dir)
     launch(assistant, host=args.host, port=args.port)
     return 0
