@@ -29,7 +29,6 @@ CUTOFF = 0.6  # supporting points score at least this share of the direct answer
 
 @dataclass(frozen=True)
 class Candidate:
-    hit_rank: int
     chunk: Chunk
     start: int
     end: int
@@ -106,7 +105,7 @@ def _candidates(retrieval: Retrieval, evidence: list[Hit], question: str, langua
             score = (WEIGHTS["cosine"] * float(cosine) + WEIGHTS["overlap"] * overlap
                      + WEIGHTS["rank"] * RANK_PRIOR[min(rank, len(RANK_PRIOR) - 1)]
                      + (WEIGHTS["answer_type"] if wanted and holds(text, wanted) else 0.0))
-            out.append(Candidate(rank, hit.chunk, start, end, score, gen.sentence_vectors[sentence_index]))
+            out.append(Candidate(hit.chunk, start, end, score, gen.sentence_vectors[sentence_index]))
     out.sort(key=lambda c: -c.score)
     return out
 
