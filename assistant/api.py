@@ -10,7 +10,7 @@ from collections.abc import Iterable
 from functools import lru_cache
 from pathlib import Path
 
-from .answering import compose
+from .answer.extractive import answer as extractive_answer
 from .conversation import contextualise
 from .corpus import load_notes
 from .embeddings import canonical_name
@@ -128,11 +128,7 @@ class Assistant:
         if not any(any(c.isalpha() for c in w) for w in words(question)):
             return Answer(question, lang, phrases("errors.unreadable"), True)
         query = contextualise(question, [clean_question(h) for h in history or [] if isinstance(h, str)])
-        retrieval = retrieve(self.index, query, lang, self.settings)
-        answer = compose(query, lang, retrieval, phrases, top_k=self.settings.top_k,
-                         max_points=self.settings.max_points, threshold=self.threshold)
-        answer.question = question  # the user's words, not the merged query
-        return answer
+        return extractive_answer(query, lang, self.index, self.settings, phrases, self.threshold, asked=question)
 
     def search(self, question: str, language: str | None = None, k: int = 5) -> list[Hit]:
         """The k best passages for a question, ranked as the answer step sees them."""

@@ -6,6 +6,7 @@ from .sentences import sentence_spans
 from .types import Block, Chunk, Document
 
 MAX_CHARS = 900
+META = ("meta",)
 
 
 def _locator(block: Block) -> str:
@@ -45,6 +46,8 @@ def chunk_document(doc: Document, max_chars: int = MAX_CHARS) -> list[Chunk]:
     current: list = []  # [start, end, first_block, section]
     section = 0
     for block in doc.blocks:
+        if block.sources == META:
+            continue  # commentary about the sources, never quoted
         if block.is_heading:
             section += 1
             if current:
@@ -52,7 +55,9 @@ def chunk_document(doc: Document, max_chars: int = MAX_CHARS) -> list[Chunk]:
                 current = []
             continue
         for start, end in _pieces(doc, block, max_chars):
-            same_place = current and current[2].heading == block.heading and current[2].page == block.page
+            # A passage never mixes sources: its citation must link to the page that states it.
+            same_place = (current and current[2].heading == block.heading and current[2].page == block.page
+                          and current[2].sources == block.sources)
             if same_place and end - current[0] <= max_chars:
                 current[1] = end
             else:
@@ -79,6 +84,7 @@ def chunk_document(doc: Document, max_chars: int = MAX_CHARS) -> list[Chunk]:
             start=start,
             end=end,
             section=section,
+            sources=first.sources,
         )
         for i, (start, end, first, section) in enumerate(groups)
     ]

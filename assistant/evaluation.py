@@ -25,6 +25,13 @@ class GoldQuestion:
     sources: tuple[str, ...] = ()
     key_facts: tuple[str, ...] = ()
     out_of_scope: bool = False
+    direct_fact: str = ""  # the fact the answer's first statement must hold
+    fact_sources: dict[str, tuple[str, ...]] = field(default_factory=dict)  # fact -> manifest ids stating it
+    unanswered: tuple[str, ...] = ()  # kinds of the parts the sources do not answer
+
+
+REALISTIC_DIR = GOLD_DIR / "realistic"
+GOLD_SETS = {"notes": GOLD_DIR, "realistic": REALISTIC_DIR}
 
 
 def load_gold(directory: Path = GOLD_DIR) -> list[GoldQuestion]:
@@ -33,8 +40,12 @@ def load_gold(directory: Path = GOLD_DIR) -> list[GoldQuestion]:
         for item in yaml.safe_load(path.read_text(encoding="utf-8")) or []:
             questions.append(GoldQuestion(
                 id=str(item["id"]), language=str(item["language"]), question=str(item["question"]),
-                sources=tuple(item.get("sources") or ()), key_facts=tuple(str(k) for k in item.get("key_facts") or ()),
+                sources=tuple(item.get("sources") or item.get("topics") or ()),
+                key_facts=tuple(str(k) for k in item.get("key_facts") or ()),
                 out_of_scope=bool(item.get("out_of_scope", False)),
+                direct_fact=str(item.get("direct_fact") or ""),
+                fact_sources={str(k): tuple(v) for k, v in (item.get("fact_sources") or {}).items()},
+                unanswered=tuple(item.get("unanswered") or ()),
             ))
     return questions
 
@@ -56,6 +67,14 @@ class QuestionResult:
     statements: int
     supported: int
     seconds: float
+    direct_ok: bool | None = None  # the direct fact is in the first statement (None: no direct fact)
+    attributed: int = 0  # found facts whose statement cites a source that states them
+    attributable: int = 0  # found facts with annotated sources
+    flagged: bool | None = None  # an unanswered part was said to be unanswered (None: nothing unanswered)
+
+    @property
+    def body_chars(self) -> int:
+        return sum(len(s.text) for s in self.answer.statements) if not self.answer.abstained else 0
 
 
 def first_relevant_rank(hits: list[Hit], sources: tuple[str, ...]) -> int | None:
@@ -79,9 +98,33 @@ def run_question(assistant, q: GoldQuestion) -> QuestionResult:
     hits = assistant.search(q.question, language=q.language, k=10)
     rank = first_relevant_rank(hits, q.sources) if q.sources else None
     text = normalise(answer.text) if not answer.abstained else ""
-    found = sum(1 for fact in q.key_facts if normalise(fact) in text)
+    found = [fact for fact in q.key_facts if normalise(fact) in text]
     cited, supported = supported_statements(answer)
-    return QuestionResult(q, rank, answer, found, cited, supported, seconds)
+    result = QuestionResult(q, rank, answer, len(found), cited, supported, seconds)
+    if q.direct_fact:
+        result.direct_ok = not answer.abstained and normalise(q.direct_fact) in normalise(direct_text(answer))
+    by_n = {c.n: c for c in answer.citations}
+    for fact in found:
+        if not q.fact_sources.get(fact):
+            continue
+        result.attributable += 1
+        stating = [s for s in answer.statements if s.citation is not None and normalise(fact) in normalise(s.text)]
+        cited_ids = {i for s in stating for i in (by_n[s.citation].source_id, *by_n[s.citation].also)}
+        result.attributed += bool(cited_ids & set(q.fact_sources[fact]))
+    if q.unanswered:
+        result.flagged = not answer.abstained and bool(answer.uncovered)
+    return result
+
+
+def direct_text(answer: Answer) -> str:
+    """The first statement, with the list items it announces."""
+    out = []
+    for i, s in enumerate(answer.statements):
+        if i == 0 or s.role == "item":
+            out.append(s.text)
+        else:
+            break
+    return " ".join(out)
 
 
 @dataclass
@@ -99,6 +142,11 @@ class Report:
                     "recall@5": sum(1 for r in rows if r.rank is not None and r.rank <= 5) / len(rows),
                     "mrr": sum(1.0 / r.rank for r in rows if r.rank) / len(rows),
                     "key_facts": _ratio(sum(r.facts_found for r in rows), sum(len(r.question.key_facts) for r in rows)),
+                    "direct": _ratio(sum(1 for r in rows if r.direct_ok), sum(1 for r in rows if r.direct_ok is not None)),
+                    "attribution": _ratio(sum(r.attributed for r in rows), sum(r.attributable for r in rows)),
+                    "uncovered_flagged": _ratio(sum(1 for r in rows if r.flagged), sum(1 for r in rows if r.flagged is not None)),
+                    "median_chars": statistics.median([r.body_chars for r in rows]),
+                    "facts_per_1000_chars": 1000 * _ratio(sum(r.facts_found for r in rows), sum(r.body_chars for r in rows)),
                 }
 
     @property
@@ -137,7 +185,9 @@ class Report:
             "abstention_cross_validated": cross_validated_abstention(self),
             "latency_ms": self.latency_ms,
             "questions": [
-                {"id": r.question.id, "rank": r.rank, "abstained": r.answer.abstained,
+                {"id": r.question.id, "rank": r.rank, "abstained": r.answer.abstained, "direct_ok": r.direct_ok,
+                 "attributed": r.attributed, "attributable": r.attributable, "flagged": r.flagged,
+                 "chars": r.body_chars,
                  "confidence": r.answer.confidence, "facts_found": r.facts_found,
                  "facts": len(r.question.key_facts), "out_of_scope": r.question.out_of_scope}
                 for r in self.results
@@ -146,9 +196,12 @@ class Report:
 
     def table(self) -> str:
         lines = [f"{self.label}".strip(),
-                 f"{'language':<9}{'n':>4}{'Recall@5':>10}{'MRR':>7}{'key facts':>11}"]
+                 f"{'language':<9}{'n':>4}{'Recall@5':>10}{'MRR':>7}{'key facts':>11}{'direct':>8}{'attrib.':>9}"
+                 f"{'gaps said':>11}{'chars p50':>11}{'facts/1k':>10}"]
         for lang, row in self.by_language.items():
-            lines.append(f"{lang:<9}{row['n']:>4}{row['recall@5']:>10.3f}{row['mrr']:>7.3f}{row['key_facts']:>11.3f}")
+            lines.append(f"{lang:<9}{row['n']:>4}{row['recall@5']:>10.3f}{row['mrr']:>7.3f}{row['key_facts']:>11.3f}"
+                         f"{row['direct']:>8.3f}{row['attribution']:>9.3f}{row['uncovered_flagged']:>11.3f}"
+                         f"{row['median_chars']:>11.0f}{row['facts_per_1000_chars']:>10.2f}")
         ab = self.abstention
         cv = cross_validated_abstention(self)
         lines.append(f"citation support {self.citation_support:.3f} | out-of-scope abstention {ab['recall']:.3f} "

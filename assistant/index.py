@@ -32,7 +32,7 @@ from .vectorstore import MissingCollection, VectorStore
 from . import usepool
 
 POINTER = "CURRENT"
-FORMAT_VERSION = 2  # bumped when the stored layout changes: an older index is rebuilt
+FORMAT_VERSION = 3  # bumped when the stored layout changes: an older index is rebuilt
 WHOLE_TEXT = "whole-text"  # passage vectors embedded from embedding_text(chunk) in one piece
 
 

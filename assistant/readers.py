@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from dataclasses import replace
 import zipfile
 from collections.abc import Iterable
 from pathlib import Path
@@ -117,9 +118,32 @@ def _decode(data: bytes) -> str:
         return data.decode("utf-8", errors="replace")
 
 
+# A bundled note ends each paragraph with the manifest ids it rests on: "… text. <!-- src: a, b -->".
+_SOURCE_TAG = re.compile(r"[ \t]*<!--\s*src:\s*([^>]*?)\s*-->[ \t]*(?=\r?\n|$)")
+_COMMENT = re.compile(r"[ \t]*<!--.*?-->", re.DOTALL)
+
+
 def read_markdown(data: bytes) -> tuple[dict, str, list[Block]]:
     meta, body = split_front_matter(_decode(data))
+    body = _COMMENT.sub("", body)  # comments are not text, whatever they say
     return meta, body, markdown_blocks(body)
+
+
+def read_note_markdown(data: bytes) -> tuple[dict, str, list[Block]]:
+    """A bundled note: its source tags become each block's `sources`, and leave the text.
+
+    Only notes are read this way: a user's file never chooses its own provenance."""
+    meta, body = split_front_matter(_decode(data))
+    pieces, tags, cursor, length = [], {}, 0, 0
+    for match in _SOURCE_TAG.finditer(body):
+        pieces.append(body[cursor:match.start()])
+        length += match.start() - cursor
+        tags[length] = tuple(i.strip() for i in match.group(1).split(",") if i.strip())
+        cursor = match.end()
+    pieces.append(body[cursor:])
+    text = "".join(pieces)
+    blocks = [b if b.is_heading else replace(b, sources=tags.get(b.end, ())) for b in markdown_blocks(text)]
+    return meta, text, blocks
 
 
 def read_text(data: bytes) -> tuple[dict, str, list[Block]]:
@@ -274,7 +298,8 @@ def read_document(path: Path, kind: str = "user", display_name: str | None = Non
         raise ReadError(f"the file is larger than {MAX_FILE_BYTES // (1024 * 1024)} MB")
     data = path.read_bytes()
     try:
-        meta, text, blocks = _READERS[suffix](data)
+        reader = read_note_markdown if kind == "note" and suffix in (".md", ".markdown") else _READERS[suffix]
+        meta, text, blocks = reader(data)
     except ReadError:
         raise
     except yaml.YAMLError as exc:

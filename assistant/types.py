@@ -18,6 +18,9 @@ class Block:
     heading: str = ""  # the nearest section heading above the block
     page: int | None = None  # 1-based page number, for paginated sources
     is_heading: bool = False
+    # Manifest ids of the sources this block rests on (bundled notes only; "meta" marks
+    # commentary about the sources, which is never quoted).
+    sources: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -69,16 +72,19 @@ class Chunk:
     # Number of the section in the document: the language versions of a note share their
     # structure, so (topic, section) names the same facts in every language.
     section: int = 0
+    # Manifest ids of the sources the passage rests on; a passage never spans two sets of ids.
+    sources: tuple[str, ...] = ()
 
     def metadata(self) -> dict[str, Any]:
         data = asdict(self)
         data.pop("text")
+        data["sources"] = list(self.sources)
         return data
 
     @classmethod
     def from_metadata(cls, text: str, meta: dict[str, Any]) -> Chunk:
-        fields = {k: meta[k] for k in cls.__dataclass_fields__ if k != "text"}
-        return cls(text=text, **fields)
+        fields = {k: meta[k] for k in cls.__dataclass_fields__ if k not in ("text", "sources")}
+        return cls(text=text, sources=tuple(meta.get("sources") or ()), **fields)
 
 
 @dataclass(frozen=True)
@@ -91,8 +97,17 @@ class Hit:
     lexical: float = 0.0  # BM25 score (0 when not matched)
 
 
+SOURCE_KINDS = ("official", "secondary", "user")
+
+
 @dataclass(frozen=True)
 class Citation:
+    """A numbered source of an answer: the page that states the quoted passage.
+
+    `source_id`, `title`, `publisher` and `url` are those of the supporting source in the
+    manifest (for a user's file: the file); `note` and `locator` say where the passage sits in
+    the bundled note that restates that source."""
+
     n: int
     source_id: str
     title: str
@@ -102,9 +117,18 @@ class Citation:
     quote: str
     checked: str
     language: str
+    kind: str = "official"  # official | secondary | user
+    note: str = ""  # id of the note or document the passage was quoted from
+    also: tuple[str, ...] = ()  # further manifest ids the same passage rests on
+
+    @property
+    def secondary(self) -> bool:
+        return self.kind == "secondary"
 
     def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
+        data = asdict(self)
+        data["also"] = list(self.also)
+        return data
 
 
 @dataclass(frozen=True)
@@ -113,7 +137,17 @@ class Statement:
 
     text: str
     citation: int | None
-    role: str  # direct | point | phrase
+    role: str  # direct | point | phrase | uncovered
+    part: int = 0  # which sub-question of the question it answers
+
+
+@dataclass(frozen=True)
+class AnswerPart:
+    """One question within the user's message, and whether the sources answer it."""
+
+    question: str
+    intent: str  # steps | yesno | duration | cost | who | documents | definition | comparison | date | general
+    covered: bool
 
 
 @dataclass
@@ -126,6 +160,22 @@ class Answer:
     statements: list[Statement] = field(default_factory=list)
     confidence: float = 0.0
     closest: list[Citation] = field(default_factory=list)  # offered when abstaining
+    parts: list[AnswerPart] = field(default_factory=list)
+    situation: dict[str, Any] = field(default_factory=dict)  # what the question says of the founder's product
+    refusal: str = ""  # "" | uncertain (sources do not answer) | out_of_scope (not what this assistant is for)
+
+    @property
+    def direct(self) -> str:
+        """The first statement: the answer to the (first) question asked."""
+        return self.statements[0].text if self.statements else ""
+
+    @property
+    def uncovered(self) -> list[str]:
+        """The parts of the question that the sources do not answer."""
+        return [p.question for p in self.parts if not p.covered]
+
+    def statements_of(self, part: int) -> list[Statement]:
+        return [s for s in self.statements if s.part == part]
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -133,7 +183,13 @@ class Answer:
             "language": self.language,
             "text": self.text,
             "abstained": self.abstained,
+            "refusal": self.refusal,
             "confidence": round(float(self.confidence), 4),
+            "direct": self.direct,
+            "parts": [{**asdict(p), "statements": [asdict(s) for s in self.statements_of(i)]}
+                      for i, p in enumerate(self.parts)],
+            "uncovered": self.uncovered,
+            "situation": self.situation,
             "citations": [c.to_dict() for c in self.citations],
             "statements": [asdict(s) for s in self.statements],
             "closest": [c.to_dict() for c in self.closest],

@@ -113,4 +113,4 @@ class VectorStore:
 
 def _flat(meta: dict) -> dict:
     # Chroma metadata values must be scalars and not None.
-    return {k: ("" if v is None else v) for k, v in meta.items()}
+    return {k: ("" if v is None else ",".join(v) if isinstance(v, (list, tuple)) else v) for k, v in meta.items()}

@@ -28,6 +28,7 @@ import gradio as gr  # noqa: E402
 from .api import Assistant  # noqa: E402
 from .prompts import load_phrases  # noqa: E402
 from .readers import MAX_FILE_BYTES, SUPPORTED_SUFFIXES  # noqa: E402
+from .answer.render import render_markdown  # noqa: E402
 from .types import LANGUAGES, Answer, Citation, IngestReport  # noqa: E402
 
 log = logging.getLogger(__name__)
@@ -144,24 +145,18 @@ class Conversation:
 def answer_markdown(answer: Answer, turn: int, labels: Labels, upto: int | None = None) -> str:
     """The chat message of an answer: its first `upto` statements, then (when complete) the
     short list of sources. Abstentions get their own calm style."""
-    if answer.abstained:
-        return abstention_markdown(answer, turn, labels)
     phrases = load_phrases(labels.prompts_dir, answer.language)
-    shown = answer.statements[:upto] if upto is not None else answer.statements
-    direct, points = shown[0], shown[1:]
-    lines = [f"{md_text(direct.text)} {cite(turn, direct.citation)}"]
-    if points:
-        lines += ["", f"**{md_text(phrases('labels.points'))}**", ""]
-        lines += [f"- {md_text(s.text)} {cite(turn, s.citation)}" for s in points if s.citation]
-    if upto is None or upto >= len(answer.statements):
-        lines += ["", f"**{md_text(phrases('labels.sources'))}**", ""]
-        lines += [f"- {cite(turn, c.n)} {source_line(c, labels)}" for c in answer.citations]
-    return "\n".join(lines)
+    body = render_markdown(answer, phrases, cite=lambda n: cite(turn, n), text=md_text, upto=upto,
+                           source_line=lambda c: source_line(c, labels))
+    return notice("abstention", body) if answer.abstained else body
 
 
 def source_line(c: Citation, labels: Labels) -> str:
     """Title, publisher and section: several passages of one page differ by their section."""
-    parts = [c.title or c.source_id, c.publisher or labels("your_file")] + ([c.locator] if c.locator else [])
+    publisher = c.publisher or labels("your_file")
+    if c.kind == "secondary":
+        publisher += f" ({labels('secondary')})"
+    parts = [c.title or c.source_id, publisher] + ([c.locator] if c.locator else [])
     return " — ".join(md_text(p) for p in parts)
 
 
@@ -171,16 +166,6 @@ def answer_steps(answer: Answer, turn: int, labels: Labels) -> Iterator[str]:
         for upto in range(1, len(answer.statements)):
             yield answer_markdown(answer, turn, labels, upto)
     yield answer_markdown(answer, turn, labels)
-
-
-def abstention_markdown(answer: Answer, turn: int, labels: Labels) -> str:
-    if not answer.closest:  # empty or unreadable question: the API's text is a fixed phrase
-        return notice("abstention", md_text(answer.text))
-    phrases = load_phrases(labels.prompts_dir, answer.language)
-    lines = [md_text(phrases("abstain.message")), "", md_text(phrases("abstain.closest")), ""]
-    lines += [f"- {cite(turn, c.n)} {source_line(c, labels)}" for c in answer.closest]
-    lines += ["", md_text(phrases("abstain.suggestion"))]
-    return notice("abstention", "\n".join(lines))
 
 
 def notice(kind: str, markdown: str) -> str:
@@ -219,7 +204,7 @@ def source_entry(turn: int, c: Citation, labels: Labels, quoted=()) -> str:
     else:
         link = f'<span class="source-title">{title}</span>'
         shown_url = f'<div class="source-url">{esc(labels("no_link"))}</div>'
-    meta = [esc(c.publisher or labels("your_file"))]
+    meta = [esc(c.publisher or labels("your_file")) + (f" ({esc(labels('secondary'))})" if c.kind == "secondary" else "")]
     if c.locator:
         meta.append(esc(c.locator))
     meta.append(f'{esc(labels("checked"))} {esc(c.checked)}')

@@ -170,3 +170,57 @@ def test_url_problem_catches_malformed_urls():
     assert url_problem("ftp://www.inami.fgov.be/x")
     assert url_problem("https:///nohost")
     assert url_problem("www.inami.fgov.be/fr")
+
+
+# ---------------------------------------------------------------- per-paragraph sources
+
+from assistant.readers import read_document  # noqa: E402
+
+TOPIC_NAMES = sorted(TOPICS)
+
+
+def note_blocks(path: Path):
+    doc = read_document(path, kind="note")
+    return doc, [b for b in doc.blocks if not b.is_heading]
+
+
+@pytest.mark.parametrize("name", NOTE_IDS)
+def test_every_paragraph_names_its_sources(name):
+    """Each paragraph and list item ends with <!-- src: id, ... -->: manifest ids the note
+    declares, or `meta` alone for commentary about the sources (never quoted)."""
+    meta, _ = NOTES[name]
+    declared = {s["id"] for s in meta["sources"]}
+    doc, blocks = note_blocks(CORPUS / "notes" / name)
+    assert "<!--" not in doc.text, "a source tag was left in the text (not at the end of its paragraph?)"
+    for block in blocks:
+        text = doc.text[block.start:block.end][:80]
+        assert block.sources, f"{name}: paragraph without sources: {text!r}"
+        if "meta" in block.sources:
+            assert block.sources == ("meta",), f"{name}: meta mixed with sources: {text!r}"
+            continue
+        for source_id in block.sources:
+            assert source_id in MANIFEST_BY_ID, f"{name}: unknown source {source_id!r}"
+            assert source_id in declared, f"{name}: {source_id} is not in the note's front matter"
+
+
+@pytest.mark.parametrize("topic", TOPIC_NAMES)
+def test_language_versions_tag_the_same_sources_in_the_same_order(topic):
+    sequences = {lang: [b.sources for b in note_blocks(CORPUS / "notes" / f"{topic}.{lang}.md")[1]]
+                 for lang in sorted(LANGUAGES)}
+    assert sequences["fr"] == sequences["nl"] == sequences["en"]
+
+
+@pytest.mark.parametrize("name", NOTE_IDS)
+def test_secondary_paragraphs_say_who_states_them(name):
+    """A paragraph resting only on secondary sources names its origin in its own words, so a
+    quoted sentence never reads as an official statement."""
+    doc, blocks = note_blocks(CORPUS / "notes" / name)
+    for block in blocks:
+        ids = [i for i in block.sources if i != "meta"]
+        if not ids or not all(MANIFEST_BY_ID[i].get("secondary") for i in ids):
+            continue
+        text = doc.text[block.start:block.end]
+        names = {w.lower() for i in ids for w in re.findall(r"[\w_-]{3,}", MANIFEST_BY_ID[i]["publisher"])}
+        said = re.search(r"according to|selon|d'après|volgens|aldus|reports?|rapporte|meldt|states|says|zegt|"
+                         r"indique|stelt|affirme|écrit|schrijft|writes", text, re.I)
+        assert said or any(n in text.lower() for n in names), f"{name}: unattributed secondary paragraph: {text[:90]!r}"

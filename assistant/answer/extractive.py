@@ -1,0 +1,340 @@
+"""Extractive answers: each part of the question answered by sentences quoted from the evidence.
+
+understand → retrieve per part → score sentences → pick the direct answer and a few points per
+part → say which parts the sources do not answer. No sentence is written here except the fixed
+phrases of prompts/<lang>.toml. The confidence that decides abstention is computed from the
+evidence; its threshold is calibrated on the gold sets.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from ..index import Index
+from ..languages import terms, unknown_names
+from ..prompts import Phrases
+from ..provenance import citation_key, cite
+from ..retrieval import Retrieval, retrieve
+from ..settings import Settings
+from ..types import Answer, AnswerPart, Chunk, Citation, Hit, Statement
+from ..understanding import Part, Understanding, fold, understand
+from .cues import QUERY_HINTS, TYPED, dangles, holds
+
+MIN_SENTENCE_CHARS = 25
+NEAR_DUPLICATE = 0.9  # sentence cosine above which two sentences say the same thing
+# How much a sentence gains from the rank of its passage: the best passage is usually the
+# section that answers, and its sentences beat look-alike sentences elsewhere.
+RANK_PRIOR = (1.0, 0.8, 0.7, 0.6, 0.5, 0.4, 0.3, 0.2)
+WEIGHTS = {"cosine": 0.5, "overlap": 0.35, "rank": 0.4, "intent": 0.2}
+# Each name the sources never mention divides the confidence (a foreign agency, another country).
+UNKNOWN_NAME_FACTOR = 0.6
+CUTOFF = 0.75  # supporting points score at least this share of their part's direct answer
+# A part counts as answered when a sentence is at least this relevant to it (meaning and shared
+# rare words, before the rank and intent bonuses).
+COVERAGE = 0.12
+# A founder reads three to six statements: the direct answers always, points while they fit.
+BODY_CHARS = 900
+MAX_STATEMENTS = 6
+POINTS_PER_PART = {1: 3, 2: 2}  # more parts: one point each
+MAX_LIST_ITEMS = 5
+# Passages retrieved for the whole question still count for each part, below the part's own.
+WHOLE_QUESTION_WEIGHT = 0.6
+
+
+@dataclass(frozen=True)
+class Candidate:
+    chunk: Chunk
+    start: int
+    end: int
+    score: float  # what ranks sentences for a part
+    relevance: float  # meaning and shared words only: whether it bears on the part at all
+    vector: np.ndarray
+    holds: bool  # holds the kind of fact the part asks for
+
+    @property
+    def text(self) -> str:
+        return self.chunk.text[self.start:self.end]
+
+
+@dataclass
+class _PartEvidence:
+    part: Part
+    retrieval: Retrieval
+    evidence: list[Hit]
+    candidates: list[Candidate]
+    confidence: float
+
+
+def answer(question: str, language: str, index: Index, settings: Settings, phrases: Phrases,
+           threshold: float, *, asked: str | None = None) -> Answer:
+    """`question` is what retrieval sees (with a follow-up's context); `asked` the user's words."""
+    understanding = understand(question, language)
+    asked = asked if asked is not None else question
+    if understanding.declined:
+        return decline(asked, language, phrases, understanding)
+    whole = retrieve(index, question, language, settings)
+    parts = [_gather(part, whole, index, language, settings, understanding) for part in understanding.parts]
+    conf = max((p.confidence for p in parts), default=0.0)
+    if not any(p.candidates for p in parts) or conf < threshold:
+        return abstain(asked, language, select_evidence(whole.hits, language, settings.top_k) or whole.hits,
+                       phrases, conf, settings, understanding)
+    return _compose(asked, language, parts, phrases, conf, settings, understanding)
+
+
+def _gather(part: Part, whole: Retrieval, index: Index, language: str, settings: Settings,
+            understanding: Understanding) -> _PartEvidence:
+    own = whole if part.query == understanding.question else retrieve(index, part.query, language, settings)
+    hits = _merge(own.hits, whole.hits) if own is not whole else own.hits
+    evidence = select_evidence(hits, language, settings.top_k)
+    if part.intent in TYPED:
+        # The passages that state a fact of the asked-for kind, even below the top few. The hint
+        # words only widen the search: confidence and sentence scores use the part as asked.
+        hinted = retrieve(index, f"{part.query} {QUERY_HINTS[part.intent][language]}", language, settings)
+        typed = [h for h in select_evidence(_merge(hinted.hits, hits), language, 4 * settings.top_k)
+                 if h not in evidence and holds(h.chunk.text, part.intent)]
+        evidence += typed[:2]
+    candidates = _candidates(own, evidence, part)
+    best_cosine = max((float(c.vector @ own.query_vector) for c in candidates), default=0.0)
+    strangers = [n for n in unknown_names(part.text, own.generation.lexical.vocabulary)
+                 if fold(n) not in understanding.context_names]
+    return _PartEvidence(part, own, evidence, candidates,
+                         confidence(own, evidence, best_cosine, part.query, language, len(strangers)))
+
+
+def _merge(own: list[Hit], whole: list[Hit]) -> list[Hit]:
+    score: dict[str, float] = {}
+    hit_of: dict[str, Hit] = {}
+    for weight, hits in ((1.0, own), (WHOLE_QUESTION_WEIGHT, whole)):
+        for rank, hit in enumerate(hits):
+            cid = hit.chunk.chunk_id
+            score[cid] = score.get(cid, 0.0) + weight / (60 + rank)
+            hit_of.setdefault(cid, hit)
+    return sorted(hit_of.values(), key=lambda h: (-score[h.chunk.chunk_id], h.chunk.chunk_id))
+
+
+def select_evidence(hits: list[Hit], language: str, top_k: int) -> list[Hit]:
+    """The best passages, one language per topic: the question's when that topic has it.
+
+    The three language versions of a note state the same facts; quoting more than one would
+    repeat them.
+    """
+    languages_of_topic: dict[str, set[str]] = {}
+    for hit in hits:
+        languages_of_topic.setdefault(hit.chunk.topic, set()).add(hit.chunk.language)
+    chosen_language: dict[str, str] = {}
+    evidence = []
+    for hit in hits:
+        topic = hit.chunk.topic
+        if topic not in chosen_language:
+            chosen_language[topic] = language if language in languages_of_topic[topic] else hit.chunk.language
+        if hit.chunk.language == chosen_language[topic]:
+            evidence.append(hit)
+        if len(evidence) == top_k:
+            break
+    return evidence
+
+
+def confidence(retrieval: Retrieval, evidence: list[Hit], best_sentence: float, question: str,
+               language: str, strangers: int) -> float:
+    """How well the evidence matches the question, roughly in [0, 1].
+
+    Dense similarity alone rates "reimbursement of apps in Germany" close to the Belgian notes:
+    the share of the question's terms the sources know, and the names they never mention
+    ("DiGA", "BfArM"), pull such questions down. Names that describe the asker (a Belgian city,
+    the patients' condition, the product's own name) are not counted.
+    """
+    if not evidence:
+        return 0.0
+    lexical = retrieval.generation.lexical
+    top_dense = max(h.dense for h in evidence)
+    known = lexical.known_fraction(question, language)
+    base = 0.45 * top_dense + 0.35 * best_sentence + 0.2 * known
+    return float(base * UNKNOWN_NAME_FACTOR ** min(strangers, 2))
+
+
+def _candidates(retrieval: Retrieval, evidence: list[Hit], part: Part) -> list[Candidate]:
+    """Every sentence of the evidence, scored for the part by meaning, shared rare words, passage
+    rank and whether it holds the kind of fact asked for."""
+    gen = retrieval.generation
+    query_terms: dict[str, dict[str, float]] = {}  # per passage language: stemmed term -> idf
+    out = []
+    for rank, hit in enumerate(evidence):
+        lang = hit.chunk.language
+        if lang not in query_terms:
+            query_terms[lang] = {t: gen.lexical.idf(t, lang) for t in terms(part.query, lang)}
+        weights = query_terms[lang]
+        total = sum(weights.values())
+        row = gen.by_id[hit.chunk.chunk_id]
+        idx = gen.sentences_of.get(row, np.zeros(0, dtype=np.int64))
+        if not len(idx):
+            continue
+        cosines = gen.sentence_vectors[idx] @ retrieval.query_vector
+        for sentence_index, cosine in zip(idx, cosines):
+            _, start, end = (int(x) for x in gen.sentence_rows[sentence_index])
+            text = hit.chunk.text[start:end]
+            shared = set(terms(text, lang)) & weights.keys()
+            overlap = sum(weights[t] for t in shared) / total if total else 0.0
+            relevance = WEIGHTS["cosine"] * float(cosine) + WEIGHTS["overlap"] * overlap
+            fits = holds(text, part.intent)
+            score = (relevance + WEIGHTS["rank"] * RANK_PRIOR[min(rank, len(RANK_PRIOR) - 1)]
+                     + (WEIGHTS["intent"] if fits else 0.0))
+            out.append(Candidate(hit.chunk, start, end, score, relevance, gen.sentence_vectors[sentence_index], fits))
+    out.sort(key=lambda c: -c.score)
+    return out
+
+
+# ---------------------------------------------------------------- composition
+
+def _compose(asked: str, language: str, parts: list[_PartEvidence], phrases: Phrases, conf: float,
+             settings: Settings, understanding: Understanding) -> Answer:
+    budget = POINTS_PER_PART.get(len(parts), 1)
+    chosen: list[tuple[int, str, Candidate | None]] = []  # (part, role, candidate or None when uncovered)
+    answer_parts: list[AnswerPart] = []
+    used: list[Candidate] = []
+    for number, pe in enumerate(parts):
+        direct = _direct(pe, used)
+        answer_parts.append(AnswerPart(pe.part.text, pe.part.intent, direct is not None))
+        if direct is None:
+            chosen.append((number, "uncovered", None))
+            continue
+        group = _with_list(direct, pe.candidates)
+        chosen += [(number, "direct" if i == 0 else "item", c) for i, c in enumerate(group)]
+        used += group
+        points = 0
+        for cand in pe.candidates:
+            if points >= budget or cand.score < CUTOFF * direct.score:
+                break
+            if not _quotable(cand, used) or cand.relevance < COVERAGE:
+                continue
+            group = _with_list(cand, pe.candidates)
+            chosen += [(number, "point" if i == 0 else "item", c) for i, c in enumerate(group)]
+            used += group
+            points += 1
+    chosen = _trim(chosen)
+
+    numbers: dict[tuple, int] = {}
+    citations: list[Citation] = []
+    statements: list[Statement] = []
+    for number, role, cand in chosen:
+        if cand is None:
+            kind = parts[number].part.intent if parts[number].part.intent in UNCOVERED_KINDS else "general"
+            statements.append(Statement(phrases(f"uncovered.{kind}"), None, "uncovered", number))
+            continue
+        key = citation_key(cand.chunk)
+        if key not in numbers:
+            numbers[key] = len(numbers) + 1
+            citations.append(cite(numbers[key], cand.chunk, language, settings.corpus_dir))
+        statements.append(Statement(cand.text, numbers[key], role, number))
+    citations = _merged_quotes(citations, chosen, numbers)
+    result = Answer(asked, language, "", False, citations, statements, conf, parts=answer_parts,
+                    situation=understanding.situation.to_dict())
+    result.text = render_markdown(result, phrases)
+    return result
+
+
+UNCOVERED_KINDS = ("cost", "duration", "date", "who", "documents")
+
+
+def _direct(pe: _PartEvidence, used: list[Candidate]) -> Candidate | None:
+    """The sentence that answers the part, or None when none of the evidence does."""
+    usable = [c for c in pe.candidates if _quotable(c, used, allow_list=True) and c.relevance >= COVERAGE]
+    if pe.part.intent in TYPED:
+        usable = [c for c in usable if c.holds]
+    return usable[0] if usable else None
+
+
+def _quotable(cand: Candidate, used: list[Candidate], allow_list: bool = False) -> bool:
+    text = cand.text.strip()
+    if len(text) < MIN_SENTENCE_CHARS:
+        return False
+    if dangles(text) and not (allow_list and text.endswith(":")):
+        return False
+    return not any(_overlaps(cand, c) or float(cand.vector @ c.vector) > NEAR_DUPLICATE for c in used)
+
+
+def _with_list(cand: Candidate, candidates: list[Candidate]) -> list[Candidate]:
+    """A sentence that announces a list ("… three kinds of applicants:") with its items."""
+    if not cand.text.rstrip().endswith(":"):
+        return [cand]
+    items = sorted((c for c in candidates if c.chunk.chunk_id == cand.chunk.chunk_id and c.start >= cand.end),
+                   key=lambda c: c.start)
+    return [cand, *items[:MAX_LIST_ITEMS]]
+
+
+def _trim(chosen: list[tuple[int, str, Candidate | None]]) -> list[tuple[int, str, Candidate | None]]:
+    """Keep every part's direct answer (and its list); drop points beyond the length budget."""
+    kept, length, statements = [], 0, 0
+    for number, role, cand in chosen:
+        size = len(cand.text) if cand is not None else 80
+        essential = role in ("direct", "uncovered") or (role == "item" and kept and kept[-1][1] in ("direct", "item")
+                                                         and kept[-1][0] == number and _leads_direct(kept, number))
+        if not essential and (length + size > BODY_CHARS or statements >= MAX_STATEMENTS):
+            continue
+        if role == "item" and kept and kept[-1][0] != number:
+            continue  # the announcing sentence was dropped
+        kept.append((number, role, cand))
+        length += size
+        statements += 1
+    return kept
+
+
+def _leads_direct(kept: list, number: int) -> bool:
+    for n, role, _ in reversed(kept):
+        if n != number:
+            return False
+        if role != "item":
+            return role == "direct"
+    return False
+
+
+def _merged_quotes(citations: list[Citation], chosen, numbers: dict[tuple, int]) -> list[Citation]:
+    """A citation shared by several passages of one section quotes all of them."""
+    texts: dict[int, list[str]] = {}
+    for _, _, cand in chosen:
+        if cand is None:
+            continue
+        n = numbers[citation_key(cand.chunk)]
+        if cand.chunk.text not in texts.setdefault(n, []):
+            texts[n].append(cand.chunk.text)
+    out = []
+    for c in citations:
+        quote = "\n\n".join(texts.get(c.n, [c.quote]))
+        out.append(c if quote == c.quote else Citation(**{**c.__dict__, "quote": quote}))
+    return out
+
+
+def _overlaps(a: Candidate, b: Candidate) -> bool:
+    return a.chunk.chunk_id == b.chunk.chunk_id and a.start < b.end and b.start < a.end
+
+
+# ---------------------------------------------------------------- refusals
+
+def abstain(question: str, language: str, hits: list[Hit], phrases: Phrases, conf: float, settings: Settings,
+            understanding: Understanding | None = None) -> Answer:
+    closest, seen = [], set()
+    for hit in hits:
+        key = citation_key(hit.chunk)
+        if key in seen:
+            continue
+        seen.add(key)
+        closest.append(cite(len(closest) + 1, hit.chunk, language, settings.corpus_dir))
+        if len(closest) == 3:
+            break
+    statements = [Statement(phrases("abstain.message"), None, "phrase")]
+    result = Answer(question, language, "", True, [], statements, conf, closest, refusal="uncertain",
+                    situation=understanding.situation.to_dict() if understanding else {})
+    result.text = render_markdown(result, phrases)
+    return result
+
+
+def decline(question: str, language: str, phrases: Phrases, understanding: Understanding) -> Answer:
+    """Requests outside what the assistant is for (writing a poem, chit-chat): a polite refusal."""
+    statements = [Statement(phrases("decline.message"), None, "phrase")]
+    result = Answer(question, language, "", True, [], statements, 0.0, refusal="out_of_scope")
+    result.text = render_markdown(result, phrases)
+    return result
+
+
+from .render import render_markdown  # noqa: E402  (render imports nothing from here)

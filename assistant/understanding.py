@@ -1,0 +1,270 @@
+"""What a founder's question asks: its parts, the kind of answer each wants, and their situation.
+
+"We're a Ghent startup with a CE-marked class IIa app for COPD. What are the next steps to get
+reimbursed, and how long does it take?" holds a situation (a statement, not a question) and two
+questions: the ordered steps, and a duration. Retrieval and answer composition work per part; the
+situation is read into typed facts (class, CE marking, condition, setting) that later steps use,
+and its names (a city, a disease, a product) are not mistaken for the subject of the question.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import asdict, dataclass, field
+
+from .conversation import contextualise
+
+# Kinds of answer, in the order a part's kind is decided when several cues match: the most
+# specific first ("how long is the procedure?" wants a duration, not the steps).
+INTENTS = ("decline", "comparison", "cost", "duration", "date", "yesno", "documents", "who", "steps",
+           "definition", "general")
+
+_CUES: dict[str, str] = {
+    "comparison": r"\bdiff[eé]ren(?:ce|t)|\bverschil|\bversus\b|\bvs\.?\s|\bcompar|\bvergelek|\bvergelijk|"
+                  r"\bor\b.*\bwhich\b|\bou\b.*\blequel\b",
+    "cost": r"\bhow much\b(?!\s+time)|\bcost|\bfee\b|\bfees\b|\bprice|\bpay\b|\bcombien (?:co[uû]t|ça co[uû]t|faut-il payer)|"
+            r"\bco[uû]te?s?\b|\bco[uû]t\b|\bfrais\b|\bprix\b|\btarif|\bpayer\b|\bpayant|\bhoeveel kost|\bkost(?:en|t|prijs)?\b|"
+            r"\bprijs\b|\bretributie|\bbetalen\b|\bgratis\b|\bgratuit",
+    "duration": r"\bhow (?:long|quickly|fast|soon)\b|\bhow much time\b|\bhow many (?:days|weeks|months)\b|"
+                r"\bcombien de temps\b|\bd[ée]lais?\b|\ben combien de\b|\bprend(?:re)? combien\b|\bdur[ée]e\b|"
+                r"\bhoe (?:lang|snel)\b|\bhoeveel tijd\b|\btermijn|\bduur(?:t|tijd)?\b|\btimeline|\bdeadline|\btime ?frame",
+    "date": r"\bwhen\b|\bsince when\b|\bwhat date\b|\bwhich year\b|\bquand\b|\bdepuis quand\b|\bquelle date\b|"
+            r"\bà partir de quand\b|\bwanneer\b|\bsinds wanneer\b|\bvanaf wanneer\b|\bwelke datum\b|\bin welk jaar\b",
+    "yesno": r"^(?:so |and |but |ok |okay |et |mais |donc |alors |en |maar |dus )?(?:can|could|may|must|should|do|does|did|is|are|"
+             r"will|would|have|has|puis|peut|peux|pouvons|pourrait|pourrions|dois|doit|devons|faut|est-ce|est-il|"
+             r"sommes|suis|avons|ai|a-t-on|y a-t-il|kan|kunnen|mag|mogen|moet|moeten|is|zijn|heb|hebben|"
+             r"heeft|geldt|valt|vallen|krijg|krijgen)\b",
+    "documents": r"\bdocuments?\b|\bpaperwork\b|\bevidence\b|\bproofs?\b|\bdossier|\bwhat (?:do|must|should) (?:i|we) "
+                 r"(?:provide|submit|send|prepare)|\bpi[eè]ces?\b|\bpreuves?\b|\bjustificatif|\bfournir\b|"
+                 r"\bdocumenten\b|\bbewijs|\bbewijzen\b|\bindienen\b|\baanleveren\b|\bbezorgen\b|\bformulier|\bformulaire|\bform\b|"
+                 r"\btemplate|\bmod[eè]le\b|\bsjabloon",
+    "who": r"\bwho\b|\bwhom\b|\bwhich (?:body|bodies|authority|organi[sz]ation|agency|institution)|\bqui\b|"
+           r"\bquel(?:le)?s? (?:organisme|autorit[ée]|institution|instance|administration)|\bwie\b|"
+           r"\bwelke (?:instantie|instelling|organisatie|overheid|administratie)|\bto whom\b|\bà qui\b|\bbij wie\b|"
+           r"\bcontact",
+    "steps": r"\bnext steps?\b|\bwhat (?:now|next)\b|\bsteps?\b|\bprocedure|\bthe process\b|\broad ?map|\broute\b|"
+             r"\bin what order\b|\bhow (?:do|can|should|would) (?:i|we|you|one)\b|\bhow to\b|\bwhere (?:do|should) (?:i|we) start|"
+             r"[ée]tapes?\b|\bla suite\b|\bque (?:faut-il|dois-je|devons-nous) faire\b|\bque faire\b|\bcomment\b|"
+             r"\bmarche à suivre\b|\bproc[ée]dure|\bdans quel ordre\b|\bpar où commencer\b|\bvolgende stap|\bstappen\b|"
+             r"\bwat nu\b|\bhoe (?:krijg|krijgen|vraag|vragen|begin|beginnen|dien|dienen|pak|pakken|gaan|gaat|moet|moeten|kan|kunnen|raak|geraak)\b|"
+             r"\bwelke volgorde\b|\bwat moeten (?:we|wij|ik) doen\b|\btraject\b",
+    "definition": r"\bwhat (?:is|are|'s|does\b.*\bmean)|\bwhat's\b|\bmeaning of\b|\bqu'est-ce qu|\bc'est quoi\b|\bc quoi\b|"
+                  r"\bque (?:signifie|veut dire)\b|\bça veut dire\b|\bwat (?:is|zijn|betekent|houdt)\b|\bwat wil .* zeggen\b",
+}
+INTENT_CUES = {intent: re.compile(pattern, re.I) for intent, pattern in _CUES.items()}
+
+# Requests this assistant does not serve, whatever they mention: writing on demand and chit-chat.
+_DECLINE = re.compile(
+    r"\b(?:write|compose|make up|tell)\b.{0,30}\b(?:poem|limerick|song|story|joke|haiku|rap|speech)s?\b|"
+    r"\b(?:poem|limerick|haiku)\b|"
+    r"\b(?:[ée]cri[st]|r[ée]dige|compose|invente|raconte)\b.{0,30}\b(?:po[eè]me|chanson|histoire|blague|conte|discours)s?\b|"
+    r"\bpo[eè]me\b|\b(?:schrijf|maak|vertel|verzin)\b.{0,30}\b(?:gedicht(?:je)?|lied(?:je)?|verhaal|verhaaltje|mop|grap|moppen)\b|"
+    r"\bgedicht(?:je)?\b|\b(?:tell|vertel|raconte)\b.{0,15}\b(?:joke|mop|blague)\b",
+    re.I)
+_GREETING = re.compile(
+    r"^\W*(?:hi|hello|hey|bonjour|salut|coucou|hallo|hoi|dag|goedendag)\b[\s,!.]*(?:there\b)?[\s,!.]*"
+    r"(?:how are you|how's (?:it|your day) going|how is your day|(?:comment )?(?:[çc]a va|vas-tu|allez-vous)|tu vas bien|"
+    r"hoe gaat het(?: met je| met jou)?|alles goed)?[\s,!.?]*(?:today|aujourd'hui|vandaag)?[\s,!.?]*$", re.I)
+
+# Where the situation of a founder is told: statements, as opposed to the questions that follow.
+_QUESTION_WORD = (r"how|what|which|who|whom|when|where|why|can|could|may|must|should|do|does|is|are|will|would|"
+                  r"combien|comment|quel|quelle|quels|quelles|qui|quand|o[uù]|pourquoi|est-ce|faut-il|dois-je|puis-je|"
+                  r"peut-on|peut-il|doit-on|devons-nous|pouvons-nous|y a-t-il|c'est quoi|hoe|hoeveel|wat|welke|welk|wie|"
+                  r"wanneer|waar|waarom|kan|kunnen|mag|mogen|moet|moeten|zijn|krijgen|hebben")
+_JOINERS = {"en": r"and|or|also|plus", "fr": r"et|ou|puis|aussi", "nl": r"en|of|ook"}
+
+_CLASS = re.compile(r"\b(?:class(?:e)?|klasse)\s*(I{1,3}[ab]?|1|2a|2b|3)\b(?!\w)", re.I)
+_CE_NOT = re.compile(r"\b(?i:not|isn'?t|aren'?t|no|without|pas|pas encore|sans|niet|nog niet|geen|zonder)\b.{0,25}\bCE\b|"
+                     r"\bCE\b.{0,25}\b(?i:not yet|pending|in progress|en cours|pas encore|nog niet|loopt)\b")
+_CE_YES = re.compile(r"\b(?:CE|ce)[- ]?(?i:marked|mark|marking|certified|gemarkeerd|markering|label|gelabeld)|"
+                     r"\b(?i:marqu[ée]e?s?|marquage) CE\b|\bCE\b")
+_NOTIFIED_NOT = re.compile(r"\b(?:not|never|pas|niet|nog niet|geen)\b.{0,25}\b(?:notified|notifi[ée]e?|aangemeld|genotificeerd|registered|enregistr[ée]e?|geregistreerd)\b(?! bod)", re.I)
+_NOTIFIED = re.compile(r"\b(?:notified|notifi[ée]e?s?|aangemeld|genotificeerd)\b(?! bod)", re.I)
+_HOSPITAL = re.compile(r"\bhospitals?\b|\bh[oô]pita(?:l|ux)\b|\bziekenhui(?:s|zen)\b|\bclinic\b|\bclinique\b|\bkliniek\b", re.I)
+_HOME = re.compile(r"\bat home\b|\bhome[- ](?:monitoring|care|use)\b|\b[àa] domicile\b|\bthuis\b|\bremote\b|\bà distance\b|"
+                   r"\bop afstand\b|\bt[ée]l[ée]surveillance\b|\btelemonitoring\b", re.I)
+
+# Conditions founders build for; named in a question they describe the patients, not a procedure
+# the sources would have to cover. Stems, matched at the start of a word, accents folded.
+CONDITIONS = {
+    "heart failure": r"heart failure|insuffisance cardiaque|hartfal",
+    "diabetes": r"diabet|diab[eè]t|glyc|glucose|insulin",
+    "COPD": r"copd|bpco|chronic obstructive|bronchopneumopathie",
+    "asthma": r"asthm|astma",
+    "depression": r"depress|d[ée]press",
+    "mental health": r"mental health|sant[ée] mentale|geestelijke gezondheid|anxi|angst|burn-?out|psych",
+    "cancer": r"cancer|kanker|oncolog|tumou?r",
+    "sleep apnoea": r"apn[oée]e?a?|slaapapn|sleep",
+    "hypertension": r"hypertens|blood pressure|tension art[ée]rielle|bloeddruk",
+    "cardiac arrhythmia": r"arrhythm|arythm|aritm|atrial fibrillation|fibrillation|voorkamerfibrillatie|boezemfibrillatie",
+    "stroke": r"stroke|avc\b|beroerte",
+    "obesity": r"obes|ob[eè]s|overgewicht|weight loss",
+    "rehabilitation": r"rehab|r[ée][ée]ducation|revalidatie|kin[ée]|physio|fysio|knee|genou|knie|hip|hanche|heup|prosthes|proth",
+    "neurological": r"parkinson|alzheimer|dementia|d[ée]mence|dementie|epilep|migrain|multiple sclerosis|scl[ée]rose",
+    "pregnancy": r"pregnan|grossesse|zwanger|prenatal|pr[ée]natal",
+    "chronic pain": r"chronic pain|douleur chronique|chronische pijn|back pain|lombalg|rugpijn",
+    "kidney disease": r"kidney|renal|r[ée]nal|dialys|nier",
+    "skin disease": r"psoria|eczema|ecz[ée]ma|dermat",
+    "respiratory": r"respirat|pulmon|long(?:en)?ziekte|mucovisc|cystic fibrosis",
+}
+_CONDITION = {name: re.compile(rf"\b(?:{pattern})", re.I) for name, pattern in CONDITIONS.items()}
+
+# Belgian places, in the forms founders use: where the company sits is not what it asks about.
+BELGIAN_PLACES = re.compile(
+    r"\b(?:brussels?|bruxell\w*|brussel\w*|ghent|gand\w*|gent\w*|antwerp\w*|anvers\w*|antwerpen\w*|li[eè]ge\w*|luik\w*|"
+    r"namur\w*|namen|leuven\w*|louvain\w*|charleroi\w*|bruges|brugge\w*|mons|bergen|hasselt\w*|mechelen\w*|malines|"
+    r"kortrijk\w*|courtrai|aalst\w*|alost|genk\w*|wavre|waver|ottignies|arlon|aarlen|tournai|doornik|ostend\w*|oostende\w*|"
+    r"ostende|sint-niklaas|roeselare\w*|turnhout\w*|verviers|wallon\w*|flandre\w*|vlaander\w*|vlaams\w*|flemish|flamand\w*|"
+    r"walloni\w*|waals\w*|belgi\w*|belge\w*)\b", re.I)
+# "our app X", "notre app X", "onze app X", "called X": a product's own name.
+_PRODUCT_NAME = re.compile(r"\b(?i:called|named|nomm[ée]e?|appel[ée]e?|genaamd|heet|our|notre|onze|mijn|my|mon|ma)\s+"
+                           r"(?i:app|application|appli|software|logiciel|device|dispositif|tool|outil|startup|start-up|company|"
+                           r"soci[ée]t[ée]|bedrijf|toestel|platform|plateforme)?\s*[\"“«]?([A-Z][\w@.+-]*)")
+
+
+@dataclass(frozen=True)
+class Part:
+    """One question within the user's message."""
+
+    text: str  # as the user wrote it
+    intent: str  # one of INTENTS
+    query: str  # what retrieval searches for: the part, with the subject it leans on
+
+
+@dataclass(frozen=True)
+class Situation:
+    """What the question tells about the founder's product, when it says it."""
+
+    device_class: str | None = None  # "I", "IIa", "IIb", "III"
+    ce_marked: bool | None = None
+    notified: bool | None = None
+    conditions: tuple[str, ...] = ()
+    setting: str | None = None  # hospital | home
+    text: str = ""  # the statements that tell it
+
+    def to_dict(self) -> dict:
+        data = asdict(self)
+        data["conditions"] = list(self.conditions)
+        return data
+
+    @property
+    def empty(self) -> bool:
+        return not (self.device_class or self.ce_marked is not None or self.notified is not None
+                    or self.conditions or self.setting)
+
+
+@dataclass(frozen=True)
+class Understanding:
+    question: str
+    language: str
+    parts: tuple[Part, ...]
+    situation: Situation = field(default_factory=Situation)
+    # Names the question uses that describe the asker rather than the subject asked about.
+    context_names: frozenset[str] = frozenset()
+
+    @property
+    def declined(self) -> bool:
+        return any(p.intent == "decline" for p in self.parts)
+
+
+def fold(text: str) -> str:
+    text = unicodedata.normalize("NFKD", text)
+    return "".join(c for c in text if not unicodedata.combining(c)).lower().replace("’", "'")
+
+
+def understand(question: str, language: str) -> Understanding:
+    question = question.strip()
+    if _DECLINE.search(question) or _GREETING.match(question):
+        return Understanding(question, language, (Part(question, "decline", question),))
+    statements, asked = _split_statements(question)
+    pieces = [p for q in asked for p in _split_part(q, language)] or [question]
+    situation_text = " ".join(statements)
+    parts: list[Part] = []
+    for i, piece in enumerate(pieces):
+        # A part that names nothing ("and how long does it take?") leans on the part before it,
+        # or on the situation when it comes first.
+        lean_on = [pieces[i - 1]] if i else ([situation_text] if situation_text else [])
+        query = contextualise(piece, lean_on) if lean_on else piece
+        parts.append(Part(piece, intent_of(piece), query))
+    situation = read_situation(question, situation_text)
+    return Understanding(question, language, tuple(parts), situation, frozenset(context_names(question)))
+
+
+def intent_of(text: str) -> str:
+    lowered = text.strip().lower()
+    for intent in INTENTS[1:-1]:
+        cue = INTENT_CUES[intent]
+        if cue.search(lowered):
+            return intent
+    return "general"
+
+
+def _split_statements(question: str) -> tuple[list[str], list[str]]:
+    """Statements (the situation) and questions. Without a question mark, the last sentence is
+    the question unless a question word opens an earlier one."""
+    sentences = [s.strip() for s in re.split(r"(?<=[.?!])\s+(?=\S)", question) if s.strip()]
+    asked = [s for s in sentences if s.endswith("?") or re.match(rf"(?:{_QUESTION_WORD})\b", s, re.I)]
+    if not asked:
+        return sentences[:-1], sentences[-1:]
+    statements = [s for s in sentences if s not in asked]
+    return statements, asked
+
+
+def _split_part(sentence: str, language: str) -> list[str]:
+    """"What are the steps and how long does it take?" → two parts. Splits where a connector
+    is followed by a question word or by a clause that asks for its own kind of answer, so
+    "CE marking and notification" stays whole."""
+    joiners = "|".join({_JOINERS.get(language, _JOINERS["en"]), _JOINERS["en"]})
+    pattern = re.compile(rf"(?:\s*[,;]\s*|\s+)(?:{joiners})\s+|\s*;\s*|\?\s+", re.I)
+    pieces, start = [], 0
+    for match in pattern.finditer(sentence):
+        piece = sentence[start:match.start()].strip(" ,;")
+        right = sentence[match.end():]
+        asks = (match.group(0).strip() in ("?", ";") or re.match(rf"(?:{_QUESTION_WORD})\b", right, re.I)
+                or intent_of(right) not in ("general", intent_of(piece)))
+        if asks and len(re.findall(r"\w+", piece)) >= 2 and len(re.findall(r"\w+", right)) >= 2:
+            pieces.append(piece)
+            start = match.end()
+    rest = sentence[start:].strip(" ,;")
+    if pieces and len(re.findall(r"\w+", rest)) < 2:
+        pieces[-1] = f"{pieces[-1]} {rest}".strip()
+    elif rest:
+        pieces.append(rest)
+    return pieces
+
+
+def read_situation(question: str, statements: str) -> Situation:
+    folded = fold(question)
+    klass = None
+    match = _CLASS.search(question)
+    if match:
+        raw = match.group(1).upper().replace("A", "a").replace("B", "b")
+        klass = {"1": "I", "2a": "IIa", "2b": "IIb", "3": "III", "2A": "IIa", "2B": "IIb"}.get(raw, raw)
+        klass = klass.replace("IIA", "IIa").replace("IIB", "IIb")
+    ce = False if _CE_NOT.search(question) else True if _CE_YES.search(question) and _mentions_own_ce(question) else None
+    notified = False if _NOTIFIED_NOT.search(question) else True if _NOTIFIED.search(question) and _asserts(question) else None
+    conditions = tuple(name for name, cue in _CONDITION.items() if cue.search(folded))
+    setting = "hospital" if _HOSPITAL.search(question) else "home" if _HOME.search(question) else None
+    return Situation(klass, ce, notified, conditions, setting, statements)
+
+
+def _mentions_own_ce(question: str) -> bool:
+    # "Is CE marking needed?" asks about CE; "our app is CE-marked" states it.
+    return bool(re.search(r"\b(?:is|are|we're|we are|est|sommes|zijn|is al|d[ée]j[àa]|already|has|have|avons|hebben|heeft|"
+                          r"marqu[ée]e?|gemarkeerd|marked|certified|certifi[ée]e?)\b", question, re.I))
+
+
+def _asserts(question: str) -> bool:
+    return bool(re.search(r"\b(?:we|our|nous|notre|on|wij|we|onze|mijn|my|mon|ma)\b", question, re.I))
+
+
+def context_names(question: str) -> set[str]:
+    """Words of the question that say where the founder is, who the patients are, or what their
+    product is called (folded): not a subject the sources would have to cover."""
+    names = {fold(m.group(0)) for m in BELGIAN_PLACES.finditer(question)}
+    names |= {fold(m.group(1)) for m in _PRODUCT_NAME.finditer(question)}
+    for word in re.findall(r"[^\W\d_][\w'-]*", question):
+        if any(cue.match(fold(word)) for cue in _CONDITION.values()):
+            names.add(fold(word))
+    return names
