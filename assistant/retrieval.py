@@ -25,6 +25,7 @@ class Retrieval:
     hits: list[Hit]
     query_vector: np.ndarray
     generation: Generation
+    corpus_dir: Path = Path(".")
 
 
 def retrieve(index: Index, question: str, language: str, settings: Settings, limit: int | None = None) -> Retrieval:
@@ -49,7 +50,7 @@ def retrieve(index: Index, question: str, language: str, settings: Settings, lim
             if chunk_id in gen.by_id:  # a stale id from a store being switched is ignored
                 fused[chunk_id] = fused.get(chunk_id, 0.0) + 1.0 / (settings.rrf_k + rank + 1)
     if not fused:
-        return Retrieval([], query_vector, gen)
+        return Retrieval([], query_vector, gen, Path(settings.corpus_dir))
 
     ids = list(fused)
     rows = np.fromiter((gen.by_id[i] for i in ids), dtype=np.int64, count=len(ids))
@@ -69,7 +70,7 @@ def retrieve(index: Index, question: str, language: str, settings: Settings, lim
             score *= 1.0 + settings.language_preference
         hits.append(Hit(chunk, score, float(cosine), lexical_scores.get(chunk_id, 0.0)))
     hits.sort(key=lambda h: (-h.score, h.chunk.chunk_id))
-    return Retrieval(one_language_per_section(hits, language)[:limit], query_vector, gen)
+    return Retrieval(one_language_per_section(hits, language)[:limit], query_vector, gen, Path(settings.corpus_dir))
 
 
 @lru_cache(maxsize=4)

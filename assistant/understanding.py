@@ -67,6 +67,31 @@ _GREETING = re.compile(
     r"(?:how are you|how's (?:it|your day) going|how is your day|(?:comment )?(?:[çc]a va|vas-tu|allez-vous)|tu vas bien|"
     r"hoe gaat het(?: met je| met jou)?|alles goed)?[\s,!.?]*(?:today|aujourd'hui|vandaag)?[\s,!.?]*$", re.I)
 
+# Subjects outside market access and reimbursement of digital health, whatever else the question
+# mentions: the weather, a startup's finances and taxes, the price of ordinary care or medicines.
+_OFF_TOPIC = re.compile(
+    r"\bweather\b|\bm[ée]t[ée]o\b|\bquel temps\b|\bweer(?:bericht)?\b|"
+    r"\bfund ?rais|\blev[ée]e de fonds\b|\bbusiness angels?\b|\bventure capital\b|\bstock options?\b|\bwarrants?\b|"
+    r"\bequity\b|\bvaluation\b|\bkapitaalronde\b|\binvesteerders?\b|\bactionna|\baandeelhouder|"
+    r"\baccounting\b|\bcomptab|\bboekhoud|\bboeken we\b|\bafschrijv|\bamortis|\bdepreciat|\btax(?:es)?\b|\bimp[ôo]ts?\b|"
+    r"\bbelasting|\bfiscal|\bfiscaal|\bVAT\b|\bTVA\b|\bbtw\b", re.I)
+_ORDINARY_CARE = re.compile(
+    r"\bconsultations?\b|\braadpleging|\bconsult\b|\bGP\b|\bgeneral practitioner|\bg[ée]n[ée]raliste|\bhuisarts|"
+    r"\bdentist|\bdentiste|\btandarts|\bpharmac(?:y|ie)\b|\bapothe(?:ek|ker)|\bchemist\b|\bmedicines?\b|"
+    r"\bm[ée]dicaments?\b|\bgeneesmiddel|\binsulin[e]?\b|\bparac[ée]tamol|\bdafalgan|\bibuprof", re.I)
+_DIGITAL = re.compile(r"\bapps?\b|\bappli|\bapplication|\bsoftware|\blogiciel|\bdevice|\bdispositif|\bhulpmiddel|"
+                      r"\bCE\b|\bm-?health|\be-?health|\btelemonitoring|\bt[ée]l[ée]surveillance|\bdigital|\bnum[ée]rique|"
+                      r"\bdigita|\bplatform|\bplateforme|\bsensor|\bcapteur", re.I)
+# Other countries' procedures and bodies: named in a question (not in the situation a founder
+# describes, "our app is made in the Netherlands"), the question is about them.
+_FOREIGN = re.compile(
+    r"\b(?:germany|allemagne|duitsland|deutschland|german|allemande?|duitse|france|french|fran[çc]aise?|frankrijk|"
+    r"netherlands|pays-bas|nederland|dutch|n[ée]erlandaise?|usa|u\.s\.|united states|[ée]tats-unis|verenigde staten|"
+    r"america|am[ée]rique|amerika|uk|england|angleterre|engeland|britain|canada|qu[ée]bec|switzerland|suisse|zwitserland|"
+    r"spain|espagne|spanje|italy|italie|itali[ëe]|fda|510\(?k\)?|bfarm|diga|pecan|nhs|nice|zorginstituut|"
+    r"zorgverzekeraars?|has\b(?= ))", re.I)
+
+
 # Where the situation of a founder is told: statements, as opposed to the questions that follow.
 _QUESTION_WORD = (r"how|what|which|who|whom|when|where|why|can|could|may|must|should|do|does|is|are|will|would|"
                   r"combien|comment|quel|quelle|quels|quelles|qui|quand|o[uù]|pourquoi|est-ce|faut-il|dois-je|puis-je|"
@@ -162,6 +187,8 @@ class Understanding:
     situation: Situation = field(default_factory=Situation)
     # Names the question uses that describe the asker rather than the subject asked about.
     context_names: frozenset[str] = frozenset()
+    # Other countries or their bodies named in the questions asked (not in the situation).
+    foreign: tuple[str, ...] = ()
 
     @property
     def declined(self) -> bool:
@@ -175,9 +202,11 @@ def fold(text: str) -> str:
 
 def understand(question: str, language: str) -> Understanding:
     question = question.strip()
-    if _DECLINE.search(question) or _GREETING.match(question):
-        return Understanding(question, language, (Part(question, "decline", question),))
     statements, asked = _split_statements(question)
+    asked_text = " ".join(asked)
+    off_topic = _OFF_TOPIC.search(asked_text) or (_ORDINARY_CARE.search(asked_text) and not _DIGITAL.search(question))
+    if _DECLINE.search(question) or _GREETING.match(question) or off_topic:
+        return Understanding(question, language, (Part(question, "decline", question),))
     pieces = [p for q in asked for p in _split_part(q, language)] or [question]
     situation_text = " ".join(statements)
     parts: list[Part] = []
@@ -188,12 +217,22 @@ def understand(question: str, language: str) -> Understanding:
         query = contextualise(piece, lean_on) if lean_on else piece
         parts.append(Part(piece, intent_of(piece), query))
     situation = read_situation(question, situation_text)
-    return Understanding(question, language, tuple(parts), situation, frozenset(context_names(question)))
+    foreign = tuple(m.group(0) for m in _FOREIGN.finditer(asked_text))
+    return Understanding(question, language, tuple(parts), situation, frozenset(context_names(question)), foreign)
+
+
+# "Can you explain…", "pouvez-vous détailler…": a request phrased as a question, not a yes/no.
+_REQUEST = re.compile(r"^(?:can|could|would) you\b|^(?:pouvez|pourriez|peux|pourrais)[- ](?:vous|tu)\b|"
+                      r"^(?:kan|kunt|kun|zou) (?:u|je|jij)\b", re.I)
 
 
 def intent_of(text: str) -> str:
     lowered = text.strip().lower()
+    if re.search(r"\bwhat(?:'s| is)? next\b|\bwhat now\b|\bet maintenant\b|\bwat nu\b", lowered):
+        return "steps"
     for intent in INTENTS[1:-1]:
+        if intent == "yesno" and _REQUEST.match(lowered):
+            continue
         cue = INTENT_CUES[intent]
         if cue.search(lowered):
             return intent

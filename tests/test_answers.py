@@ -45,7 +45,7 @@ def test_answers_are_structured_cited_and_in_the_question_language(assistant, qu
     # the same fact is never quoted from two language versions of one note
     languages_per_topic = {}
     for citation in ans.citations:
-        topic = citation.source_id.rsplit(".", 1)[0]
+        topic = citation.note.rsplit(".", 1)[0]
         languages_per_topic.setdefault(topic, set()).add(citation.language)
     assert all(len(v) == 1 for v in languages_per_topic.values())
     assert {c.language for c in ans.citations} == {language}
@@ -91,3 +91,101 @@ def test_answer_to_dict_is_json(assistant):
 def test_unknown_language_is_refused(assistant):
     with pytest.raises(ValueError):
         assistant.ask("Hallo", language="de")
+
+
+# ---------------------------------------------------------------- answers to founders' questions
+
+from assistant.corpus import load_manifest  # noqa: E402
+from assistant.readers import read_document  # noqa: E402
+from assistant.settings import PROJECT_ROOT  # noqa: E402
+
+MANIFEST = load_manifest(PROJECT_ROOT / "corpus")
+FOUNDER_QUESTIONS = [
+    ("We are a Ghent startup with a CE-marked class IIa app for COPD patients. What are the next steps to get "
+     "reimbursed by RIZIV, and how long does it take?", "en"),
+    ("Hoeveel tijd heeft het RIZIV om te beslissen over een aanvraag voor een mobiele app?", "nl"),
+    ("Qui peut introduire une demande de remboursement d'une app à l'INAMI ?", "fr"),
+    ("Nous sommes une startup liégeoise avec une app de télésurveillance pour l'insuffisance cardiaque, marquée CE "
+     "classe IIa. Que faut-il faire pour être remboursé ?", "fr"),
+    ("Welke criteria moet een app halen voor niveau M1 van mHealthBelgium?", "nl"),
+    ("Does our DPIA need to be done before launch, and who checks it?", "en"),
+]
+
+
+def _paragraph_sources(note_id: str, sentence: str) -> tuple[str, ...]:
+    doc = read_document(PROJECT_ROOT / "corpus" / "notes" / f"{note_id}.md", kind="note")
+    for block in doc.blocks:
+        if not block.is_heading and sentence in doc.text[block.start:block.end]:
+            return block.sources
+    raise AssertionError(f"{sentence!r} not found in {note_id}")
+
+
+@pytest.mark.parametrize("question,language", FOUNDER_QUESTIONS)
+def test_each_citation_is_the_source_of_the_quoted_paragraph(assistant, question, language):
+    ans = assistant.ask(question)
+    assert not ans.abstained
+    by_n = {c.n: c for c in ans.citations}
+    for statement in ans.statements:
+        if statement.citation is None:
+            continue
+        citation = by_n[statement.citation]
+        tagged = _paragraph_sources(citation.note, statement.text)
+        assert citation.source_id in tagged and set(citation.also) <= set(tagged)
+        source = MANIFEST[citation.source_id]
+        assert citation.publisher == source.publisher and citation.title == source.title
+        assert citation.url in source.urls.values()
+        if ans.language in source.urls:  # the page in the answer's language when it exists
+            assert citation.url == source.urls[ans.language]
+        assert citation.kind == ("secondary" if source.secondary else "official")
+
+
+@pytest.mark.parametrize("question,language", FOUNDER_QUESTIONS)
+def test_one_number_per_source_and_section(assistant, question, language):
+    ans = assistant.ask(question)
+    keys = [(c.source_id, c.note, c.locator) for c in ans.citations]
+    assert len(keys) == len(set(keys))
+    assert {s.citation for s in ans.statements if s.citation} == {c.n for c in ans.citations}
+
+
+def test_a_secondary_source_is_shown_as_such(assistant):
+    ans = assistant.ask("How long does INAMI take to decide whether an app reimbursement request is admissible?")
+    secondary = [c for c in ans.citations if c.kind == "secondary"]
+    assert secondary, "the timelines rest on the press (Artsenkrant)"
+    for c in secondary:
+        assert not MANIFEST[c.source_id].publisher.startswith(("INAMI", "AFMPS", "eHealth"))
+        assert "secondary source" in ans.text
+
+
+def test_every_part_of_a_question_is_answered(assistant):
+    ans = assistant.ask(FOUNDER_QUESTIONS[0][0])
+    assert [p.intent for p in ans.parts] == ["steps", "duration"]
+    assert all(ans.statements_of(i) for i in range(2))
+    assert ans.situation["device_class"] == "IIa" and ans.situation["ce_marked"] is True
+    data = ans.to_dict()
+    assert data["direct"] == ans.statements[0].text and len(data["parts"]) == 2
+
+
+def test_what_the_sources_do_not_state_is_said_not_filled(assistant):
+    ans = assistant.ask("Combien coûte une demande de remboursement INAMI pour une app ?")
+    assert not ans.abstained and ans.uncovered == [ans.parts[0].question]
+    assert ans.statements[0].role == "uncovered" and "aucun frais" in ans.statements[0].text
+    assert not ans.citations  # no nearby quote pretends to answer
+
+
+@pytest.mark.parametrize("question", [
+    "We're a Ghent startup with a COPD app. Who can submit a reimbursement request to INAMI?",
+    "Notre startup namuroise fait une app pour le diabète : faut-il la notifier à l'AFMPS ?",
+    "Wij zijn een bedrijf uit Leuven met een app voor slaapapneu. Wat is niveau M1 van mHealthBelgium?",
+])
+def test_a_city_or_a_disease_does_not_cause_a_refusal(assistant, question):
+    assert not assistant.ask(question).abstained
+
+
+@pytest.mark.parametrize("question", [
+    "Écris-moi un poème sur l'INAMI",
+    "Combien coûte une consultation chez un généraliste à Liège ?",
+    "How do I get FDA 510(k) clearance for my app?",
+])
+def test_out_of_scope_requests_are_declined(assistant, question):
+    ans = assistant.ask(question)
+    assert ans.abstained and not ans.citations

@@ -86,7 +86,7 @@ def test_index_built_into_a_chroma_server_answers_through_it(chroma_server, tmp_
 
     answer = assistant.ask(QUESTION)
     assert not answer.abstained
-    assert any(c.source_id.startswith("inami-app-reimbursement") for c in answer.citations)
+    assert any(c.note.startswith("inami-app-reimbursement") for c in answer.citations)
 
     # Two more generations: the oldest of ours is dropped from the server, the foreign one stays.
     first = gen.collection
@@ -103,7 +103,7 @@ def test_index_built_into_a_chroma_server_answers_through_it(chroma_server, tmp_
     # A server that lost the collection (a new, empty server) gets the vectors back from the index.
     client.delete_collection(live)
     reopened = Assistant(settings=settings)
-    assert any(c.source_id.startswith("inami-app-reimbursement") for c in reopened.ask(QUESTION).citations)
+    assert any(c.note.startswith("inami-app-reimbursement") for c in reopened.ask(QUESTION).citations)
     assert client.get_collection(live).count() == len(reopened.index.load().chunks)
 
 

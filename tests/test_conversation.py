@@ -95,7 +95,7 @@ def test_ask_understands_a_follow_up_in_context(assistant, previous, follow_up):
     # is answered from the INAMI note.
     assert alone.abstained
     assert not in_context.abstained
-    assert in_context.citations[0].source_id.startswith("inami-app-reimbursement.")
+    assert in_context.citations[0].note.startswith("inami-app-reimbursement.")
     assert in_context.question == follow_up  # the user's words, not the merged query
 
 

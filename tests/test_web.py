@@ -162,7 +162,7 @@ def test_follow_up_uses_the_conversation(handlers):
     _, (chat, convo, _, _) = run(handlers, "How do I submit a reimbursement request to INAMI for my app?")
     _, (chat, convo, panel, _) = run(handlers, "and how long does that take?", convo, chat)
     assert 'class="notice' not in chat[-1]["content"]  # answered, not abstained
-    assert convo.turns[-1].citations[0].source_id.startswith("inami-app-reimbursement")
+    assert convo.turns[-1].citations[0].note.startswith("inami-app-reimbursement")
 
 
 def test_abstention_is_calm_not_an_error(handlers):

@@ -12,7 +12,8 @@ import re
 
 _MONTHS = (r"jan\w*|feb\w*|f[ée]v\w*|mar\w*|maa\w*|apr\w*|avr\w*|ma[iy]|mei|jun\w*|juin|jul\w*|juil\w*|aug\w*|"
            r"ao[uû]t|sep\w*|o[ck]t\w*|nov\w*|d[ée]c\w*")
-_UNITS = (r"days?|jours?|dagen|dag|weeks?|semaines?|weken|week|months?|mois|maanden|maand|years?|ans?|années?|"
+# "an" (French for year) is left out: "level 2 an admissible request" is English.
+_UNITS = (r"days?|jours?|dagen|dag|weeks?|semaines?|weken|week|months?|mois|maanden|maand|years?|ans|années?|"
           r"jaar|jaren|hours?|heures?|uur")
 
 SIGNS: dict[str, re.Pattern] = {
@@ -20,7 +21,7 @@ SIGNS: dict[str, re.Pattern] = {
                            rf"six|douze|zes|twaalf)\s+(?:{_UNITS})\b|\bmonths?\b|\bmois\b|\bmaanden\b", re.I),
     "date": re.compile(rf"\b\d{{1,2}}(?:er|e|st|nd|rd|th)?\s+(?:{_MONTHS})\b|\b(?:{_MONTHS})\s+\d{{4}}\b|\b(?:19|20)\d{{2}}\b", re.I),
     "cost": re.compile(r"\d[\d .,]*\s*(?:€|euros?|EUR)|€\s*\d|\bfees?\b|\bfree of charge\b|\bgratuit|\bfrais\b|"
-                       r"\bredevance|\bretributie|\bkosteloos|\bgratis\b|\bkosten\b|\bcost\b|\bco[uû]t\b|\bprix\b|\bprijs\b", re.I),
+                       r"\bredevance|\bretributie|\bkosteloos|\bgratis\b|\btarif|\bflat fee\b|\bforfait", re.I),
     "yesno": re.compile(r"\bonly\b|\bmust\b|\brequire|\bcondition|\bnot\b|\bno\b|\bcannot\b|\bvoluntary\b|\bmandatory\b|"
                         r"\bobligatory\b|\bbefore\b|\buniquement\b|\bseulement\b|\bdoi[tv]|\bdoivent\b|\bexige|\bobligatoire|"
                         r"\bfacultati|\bvolontaire|\bpas\b|\bne\b|\bavant\b|\benkel\b|\balleen\b|\bmoet|\bverplicht|"

@@ -19,7 +19,8 @@ from ..provenance import citation_key, cite
 from ..retrieval import Retrieval, retrieve
 from ..settings import Settings
 from ..types import Answer, AnswerPart, Chunk, Citation, Hit, Statement
-from ..understanding import Part, Understanding, fold, understand
+from ..retrieval import glossary
+from ..understanding import INTENT_CUES, Part, Understanding, fold, understand
 from .cues import QUERY_HINTS, TYPED, dangles, holds
 
 MIN_SENTENCE_CHARS = 25
@@ -30,15 +31,23 @@ RANK_PRIOR = (1.0, 0.8, 0.7, 0.6, 0.5, 0.4, 0.3, 0.2)
 WEIGHTS = {"cosine": 0.5, "overlap": 0.35, "rank": 0.4, "intent": 0.2}
 # Each name the sources never mention divides the confidence (a foreign agency, another country).
 UNKNOWN_NAME_FACTOR = 0.6
-CUTOFF = 0.75  # supporting points score at least this share of their part's direct answer
+CUTOFF = 0.6  # supporting points score at least this share of their part's direct answer
 # A part counts as answered when a sentence is at least this relevant to it (meaning and shared
 # rare words, before the rank and intent bonuses).
 COVERAGE = 0.12
 # A founder reads three to six statements: the direct answers always, points while they fit.
 BODY_CHARS = 900
-MAX_STATEMENTS = 6
-POINTS_PER_PART = {1: 3, 2: 2}  # more parts: one point each
+MAX_STATEMENTS = 8  # list items included
+POINTS_PER_PART = {1: 5, 2: 3}  # more parts: one point each
 MAX_LIST_ITEMS = 5
+EVIDENCE_PASSAGES = 10
+HEADING_SHARE = 0.5
+# A fact of the asked-for kind answers a typed part only if its sentence (or section heading)
+# names at least this share of what the part is about.
+SUBJECT_COVERAGE = 0.2
+# Kinds of answer that are lists: a sentence announcing a list ("… three kinds of applicants:")
+# holds them, with its items.
+ENUMERATED = ("who", "documents", "steps", "definition", "general")
 # Passages retrieved for the whole question still count for each part, below the part's own.
 WHOLE_QUESTION_WEIGHT = 0.6
 
@@ -50,6 +59,7 @@ class Candidate:
     end: int
     score: float  # what ranks sentences for a part
     relevance: float  # meaning and shared words only: whether it bears on the part at all
+    subject: float  # share of the part's subject (its words minus the kind-of-answer cue) it names
     vector: np.ndarray
     holds: bool  # holds the kind of fact the part asks for
 
@@ -87,7 +97,9 @@ def _gather(part: Part, whole: Retrieval, index: Index, language: str, settings:
             understanding: Understanding) -> _PartEvidence:
     own = whole if part.query == understanding.question else retrieve(index, part.query, language, settings)
     hits = _merge(own.hits, whole.hits) if own is not whole else own.hits
-    evidence = select_evidence(hits, language, settings.top_k)
+    # Sentences are scored across more passages than retrieval reports: the sentence that answers
+    # is often in the fifth to tenth passage, behind sections that share the question's words.
+    evidence = select_evidence(hits, language, EVIDENCE_PASSAGES)
     if part.intent in TYPED:
         # The passages that state a fact of the asked-for kind, even below the top few. The hint
         # words only widen the search: confidence and sentence scores use the part as asked.
@@ -99,6 +111,7 @@ def _gather(part: Part, whole: Retrieval, index: Index, language: str, settings:
     best_cosine = max((float(c.vector @ own.query_vector) for c in candidates), default=0.0)
     strangers = [n for n in unknown_names(part.text, own.generation.lexical.vocabulary)
                  if fold(n) not in understanding.context_names]
+    strangers += [n for n in understanding.foreign if n not in strangers]
     return _PartEvidence(part, own, evidence, candidates,
                          confidence(own, evidence, best_cosine, part.query, language, len(strangers)))
 
@@ -159,28 +172,45 @@ def _candidates(retrieval: Retrieval, evidence: list[Hit], part: Part) -> list[C
     rank and whether it holds the kind of fact asked for."""
     gen = retrieval.generation
     query_terms: dict[str, dict[str, float]] = {}  # per passage language: stemmed term -> idf
+    subject_terms: dict[str, set[str]] = {}
+    # "How much does an INAMI request cost?": a sentence about the cost per QALY of a diabetes
+    # study names an amount but not the request; the subject is what is left without the cue.
+    cue = INTENT_CUES.get(part.intent)
+    names = glossary(retrieval.corpus_dir)
+    subject_text = cue.sub(" ", part.query) if cue else part.query
     out = []
     for rank, hit in enumerate(evidence):
         lang = hit.chunk.language
         if lang not in query_terms:
             query_terms[lang] = {t: gen.lexical.idf(t, lang) for t in terms(part.query, lang)}
+            subject_terms[lang] = set(terms(subject_text, lang))
         weights = query_terms[lang]
         total = sum(weights.values())
+        subject = subject_terms[lang]
         row = gen.by_id[hit.chunk.chunk_id]
         idx = gen.sentences_of.get(row, np.zeros(0, dtype=np.int64))
         if not len(idx):
             continue
         cosines = gen.sentence_vectors[idx] @ retrieval.query_vector
+        heading_terms = set(terms(hit.chunk.locator.split("§ ", 1)[-1], lang)) if "§ " in hit.chunk.locator else set()
         for sentence_index, cosine in zip(idx, cosines):
             _, start, end = (int(x) for x in gen.sentence_rows[sentence_index])
             text = hit.chunk.text[start:end]
-            shared = set(terms(text, lang)) & weights.keys()
-            overlap = sum(weights[t] for t in shared) / total if total else 0.0
+            # The section heading says what its sentences are about ("Conditions to meet before
+            # applying"): its words count for them, at a discount.
+            own = set(terms(text, lang)) & weights.keys()
+            from_heading = (heading_terms & weights.keys()) - own
+            overlap = ((sum(weights[t] for t in own) + HEADING_SHARE * sum(weights[t] for t in from_heading)) / total
+                       if total else 0.0)
             relevance = WEIGHTS["cosine"] * float(cosine) + WEIGHTS["overlap"] * overlap
-            fits = holds(text, part.intent)
+            fits = holds(text, part.intent) or (part.intent in ENUMERATED and text.rstrip().endswith(":"))
+            # Either name of a body counts ("RIZIV" in the question, "INAMI" in the sentence).
+            named = subject & (set(terms(names.expand(text), lang)) | heading_terms)
+            subject_share = len(named) / len(subject) if subject else 0.0
             score = (relevance + WEIGHTS["rank"] * RANK_PRIOR[min(rank, len(RANK_PRIOR) - 1)]
                      + (WEIGHTS["intent"] if fits else 0.0))
-            out.append(Candidate(hit.chunk, start, end, score, relevance, gen.sentence_vectors[sentence_index], fits))
+            out.append(Candidate(hit.chunk, start, end, score, relevance, subject_share,
+                                 gen.sentence_vectors[sentence_index], fits))
     out.sort(key=lambda c: -c.score)
     return out
 
@@ -241,7 +271,7 @@ def _direct(pe: _PartEvidence, used: list[Candidate]) -> Candidate | None:
     """The sentence that answers the part, or None when none of the evidence does."""
     usable = [c for c in pe.candidates if _quotable(c, used, allow_list=True) and c.relevance >= COVERAGE]
     if pe.part.intent in TYPED:
-        usable = [c for c in usable if c.holds]
+        usable = [c for c in usable if c.holds and c.subject >= SUBJECT_COVERAGE]
     return usable[0] if usable else None
 
 

@@ -1,0 +1,75 @@
+"""Reading a founder's question: its parts, the kind of answer each asks for, the situation it
+describes, and the requests the assistant declines. Pure functions: no index."""
+
+import pytest
+
+from assistant.understanding import understand
+
+
+@pytest.mark.parametrize("question,language,intents", [
+    ("We are a startup with a CE-marked class IIa app. What are the next steps to get reimbursed, and how long does it take?",
+     "en", ["steps", "duration"]),
+    ("C'est quoi la suite pour etre remboursé par l'INAMI et ça prend combien de temps ?", "fr", ["steps", "duration"]),
+    ("Hebben we een notified body nodig voor klasse IIa? Hoe lang duurt dat traject en wat kost het?",
+     "nl", ["yesno", "duration", "cost"]),
+    ("What's the difference between temporary and definitive reimbursement?", "en", ["comparison"]),
+    ("Who can submit a reimbursement request to INAMI?", "en", ["who"]),
+    ("Quels documents faut-il envoyer à l'AFMPS ?", "fr", ["documents"]),
+    ("Combien coûte une demande de remboursement INAMI pour une app ?", "fr", ["cost"]),
+    ("Can you lay out the full route for our app?", "en", ["steps"]),
+])
+def test_parts_and_what_each_asks(question, language, intents):
+    assert [p.intent for p in understand(question, language).parts] == intents
+
+
+def test_a_conjunction_inside_one_question_does_not_split_it():
+    parts = understand("Do I need CE marking and notification to the FAMHP?", "en").parts
+    assert len(parts) == 1
+
+
+def test_a_part_that_names_nothing_leans_on_the_part_before():
+    parts = understand("How do I apply to RIZIV for my app, and how long does it take?", "en").parts
+    assert "RIZIV" in parts[1].query and parts[1].text.startswith("how long")
+
+
+def test_the_situation_is_read_from_the_statements():
+    u = understand("We're a Ghent startup with a CE-marked class IIa app for COPD patients at home. What next?", "en")
+    s = u.situation
+    assert (s.device_class, s.ce_marked, s.conditions, s.setting) == ("IIa", True, ("COPD",), "home")
+    assert "ghent" in u.context_names and "copd" in u.context_names
+
+
+def test_not_yet_ce_marked_and_not_notified():
+    s = understand("Notre app n'est pas encore marquée CE et pas notifiée. Peut-on déjà demander le remboursement ?",
+                   "fr").situation
+    assert s.ce_marked is False and s.notified is False
+
+
+def test_french_ce_pronoun_is_not_ce_marking():
+    assert understand("Est-ce que ce logiciel doit faire une DPIA ?", "fr").situation.ce_marked is None
+
+
+@pytest.mark.parametrize("question,language", [
+    ("Écris-moi un petit poème sur l'INAMI", "fr"),
+    ("Schrijf een grappig gedicht over het RIZIV", "nl"),
+    ("hey how's your day going?", "en"),
+    ("Quel temps fera-t-il à Namur demain ?", "fr"),
+    ("How do we set up stock options for our health-tech startup?", "en"),
+    ("Wat kost een raadpleging bij de huisarts in Gent?", "nl"),
+])
+def test_requests_outside_the_assistant_are_declined(question, language):
+    assert understand(question, language).declined
+
+
+@pytest.mark.parametrize("question,language", [
+    ("How do I get my app reimbursed by INAMI?", "en"),
+    ("Combien coûte une demande de remboursement INAMI pour une app ?", "fr"),
+    ("Onze app voor diabetespatiënten in Gent: moeten we die bij het FAGG aanmelden?", "nl"),
+])
+def test_in_scope_questions_are_not_declined(question, language):
+    assert not understand(question, language).declined
+
+
+def test_another_country_asked_about_is_foreign_but_not_when_it_is_the_situation():
+    assert understand("How do we get FDA clearance for our app?", "en").foreign
+    assert not understand("Our app is made in the Netherlands. Do we have to notify the FAMHP?", "en").foreign
