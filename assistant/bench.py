@@ -241,6 +241,8 @@ def phase_baseline(work: Path, options: dict) -> dict:
                 "recall@5": sum(1 for r in sel if r[1] is not None and r[1] <= TOP_K) / len(sel),
                 "mrr": sum(1.0 / r[1] for r in sel if r[1]) / len(sel),
                 "key_facts": sum(r[2] for r in sel) / facts if facts else 1.0,
+                # Brevity and coverage side by side: key facts found per 1,000 characters shown.
+                "facts_per_1000_chars": 1000 * sum(r[2] for r in sel) / max(sum(r[3] for r in sel), 1),
             }
     quality = {"by_language": by_language, "citation_support": None,
                "abstention": {"recall": 0.0, "note": "never abstains"}}
@@ -411,7 +413,7 @@ def run(out: Path = DEFAULT_OUT, scale_pages: int = 10_000, cold_runs: int = 3, 
 
 def compare(ours: dict, base: dict) -> dict:
     rows = {}
-    for key in ("recall@5", "mrr", "key_facts"):
+    for key in ("recall@5", "mrr", "key_facts", "facts_per_1000_chars"):
         a, b = ours["quality"].get(key), base["quality"].get(key)
         rows[key] = {"assistant": a, "baseline": b, "ratio": round(a / b, 3) if a is not None and b else None}
     for key in ("p50", "p95"):
@@ -487,12 +489,13 @@ def format_table(report: dict) -> str:
                   f"  baseline: {base['description']}",
                   f"  {'':28}{'assistant':>11}{'baseline':>11}{'ratio':>8}"]
         names = {"recall@5": "Recall@5", "mrr": "MRR", "key_facts": "key-fact coverage",
+                 "facts_per_1000_chars": "key facts per 1,000 chars",
                  "latency_p50_ms": "latency p50 (ms)", "latency_p95_ms": "latency p95 (ms)",
                  "answer_chars_p50": "answer chars p50", "answer_body_chars_p50": "  quoted text only",
                  "peak_rss_mb": "peak RSS (MB)"}
         for key, row in comparison.items():
             a, c, r = row["assistant"], row["baseline"], row["ratio"]
-            fmt = "{:>11.3f}" if key in ("recall@5", "mrr", "key_facts") else "{:>11.1f}"
+            fmt = "{:>11.3f}" if key in ("recall@5", "mrr", "key_facts", "facts_per_1000_chars") else "{:>11.1f}"
             lines.append(f"  {names[key]:<28}{fmt.format(a)}{fmt.format(c)}{(f'{r:.2f}' if r is not None else '-'):>8}")
         lines.append(f"  baseline build {base['build_s']:.1f} s (+ MiniLM/torch load {base['model_load_s']:.1f} s), "
                      f"{base['chunks']} chunks; abstains: never; citations: none")

@@ -280,8 +280,10 @@ def test_documented_gradio_client_example_runs_against_the_app(assistant, capsys
     finally:
         demo.close()
     out = capsys.readouterr().out
-    assert re.search(r"^\[1\] .+ \(INAMI/RIZIV\) https://", out, re.M)
-    assert "False INAMI" in out  # the follow-up is answered from the INAMI note
+    # Each [n] names the page that states its passage: INAMI's own among them.
+    assert re.search(r"^\[1\] .+ \(.+\) https://", out, re.M)
+    assert re.search(r"^\[\d\] .+ \(INAMI/RIZIV\) https://", out, re.M)
+    assert re.search(r"^False \S", out, re.M)  # the follow-up is answered, not refused
 
 
 # ---------------------------------------------------------------- labels, languages, app.py
