@@ -6,8 +6,8 @@ One run measures, each part in a fresh subprocess (so that its peak RSS is its o
   gold set, Recall@5 / MRR / key facts, and an incremental re-index after one note changes;
 - cold start: a new process, index already built, from process start to the first answer;
 - baseline: RecursiveCharacterTextSplitter + MiniLM + Chroma, top-5 chunks pasted as the
-  answer (assistant/naive_rag.py), on the same notes and questions;
-- scale: N synthetic pages (assistant/synthetic.py) added to the bundled index, with build
+  answer (benchmarks/naive_rag.py), on the same notes and questions;
+- scale: N synthetic pages (benchmarks/synthetic.py) added to the bundled index, with build
   throughput, size on disk, latency and gold-set quality among that many distractors.
 
 Prints a table and writes JSON (benchmarks/results/latest.json unless --out says otherwise).
@@ -28,7 +28,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from .settings import PROJECT_ROOT
+from assistant.settings import PROJECT_ROOT
 
 DEFAULT_OUT = PROJECT_ROOT / "benchmarks" / "results" / "latest.json"
 COLD_QUESTION = "Comment faire rembourser une application mobile par l'INAMI ?"
@@ -101,7 +101,7 @@ def machine() -> dict:
 
 
 def _settings(index_dir: Path, **extra):
-    from .settings import Settings
+    from assistant.settings import Settings
 
     extra.setdefault("show_progress", False)
     # The bench measures its own folders: an ASSISTANT_INDEX_DIR or a Chroma server set in the
@@ -110,7 +110,7 @@ def _settings(index_dir: Path, **extra):
 
 
 def _questions(limit: int | None):
-    from .evaluation import load_gold
+    from assistant.evaluation import load_gold
 
     questions = load_gold()
     if limit:
@@ -146,10 +146,10 @@ def _timed_asks(assistant, questions, warmup: int = 3) -> tuple[dict, dict]:
 
 def phase_bundled(work: Path, options: dict) -> dict:
     """Fresh build of the bundled corpus, quality, warm latency, one-note incremental update."""
-    from .api import Assistant
-    from .embeddings import load_embeddings
-    from .evaluation import evaluate
-    from .settings import Settings
+    from assistant.api import Assistant
+    from assistant.embeddings import load_embeddings
+    from assistant.evaluation import evaluate
+    from assistant.settings import Settings
 
     out: dict = {}
     started = time.perf_counter()
@@ -209,11 +209,11 @@ def _timed_searches(assistant, questions) -> list[float]:
 
 def phase_baseline(work: Path, options: dict) -> dict:
     """The naive LangChain RAG on the same notes and gold questions."""
-    from .corpus import load_notes
-    from .evaluation import normalise
-    from .naive_rag import TOP_K, NaiveRAG
-    from .settings import Settings
-    from .types import LANGUAGES
+    from assistant.corpus import load_notes
+    from assistant.evaluation import normalise
+    from benchmarks.naive_rag import TOP_K, NaiveRAG
+    from assistant.settings import Settings
+    from assistant.types import LANGUAGES
 
     started = time.perf_counter()
     documents = load_notes(Settings.from_env().corpus_dir)
@@ -259,9 +259,9 @@ def phase_baseline(work: Path, options: dict) -> dict:
 
 def phase_scale(work: Path, options: dict) -> dict:
     """The bundled index plus N synthetic pages: build throughput, size, latency, quality."""
-    from .api import Assistant
-    from .evaluation import evaluate
-    from .synthetic import synthetic_documents
+    from assistant.api import Assistant
+    from assistant.evaluation import evaluate
+    from benchmarks.synthetic import synthetic_documents
 
     pages = int(options["pages"])
     index_dir = work / "scale-index"
@@ -352,7 +352,7 @@ def cold_start(index_dir: Path, runs: int, env: dict) -> dict:
 def _run_phase(name: str, work: Path, options: dict, env: dict) -> dict:
     _log(f"{name}: starting")
     started = time.perf_counter()
-    proc = subprocess.run([sys.executable, "-m", "assistant.bench", "--phase", name, "--work", str(work),
+    proc = subprocess.run([sys.executable, "-m", "benchmarks.bench", "--phase", name, "--work", str(work),
                            "--options", json.dumps(options)], stdout=subprocess.PIPE, text=True, env=env,
                           cwd=str(PROJECT_ROOT))
     line = next((ln for ln in reversed(proc.stdout.splitlines()) if ln.startswith("RESULT ")), None)
@@ -538,7 +538,7 @@ def format_table(report: dict) -> str:
 def _phase_main(argv: list[str]) -> int:
     import argparse
 
-    parser = argparse.ArgumentParser(prog="python -m assistant.bench")
+    parser = argparse.ArgumentParser(prog="python -m benchmarks.bench")
     parser.add_argument("--phase", choices=list(PHASES), required=True)
     parser.add_argument("--work", type=Path, required=True)
     parser.add_argument("--options", default="{}")

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .types import Document
+from assistant.types import Document
 
 CHUNK_SIZE = 1000
 CHUNK_OVERLAP = 200

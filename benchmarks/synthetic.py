@@ -11,8 +11,8 @@ from __future__ import annotations
 import random
 from collections.abc import Iterator
 
-from .readers import join_blocks
-from .types import Document
+from assistant.readers import join_blocks
+from assistant.types import Document
 
 # Per language: actors, verbs, objects, conditions, details, page headings, document kinds.
 _VOCABULARY: dict[str, dict[str, list[str]]] = {
