@@ -15,6 +15,7 @@ import gradio as gr
 import pytest
 
 from assistant import web
+from assistant.web import chat
 from assistant.types import Citation
 from assistant.web import Conversation, Handlers, Turn
 
@@ -63,7 +64,7 @@ class Broken:
 
 
 def test_document_text_cannot_become_markup():
-    text = web.md_text(EVIL + " [click](javascript:alert(3)) ![x](http://e/x.png) **bold** `code` $x$")
+    text = chat.md_text(EVIL + " [click](javascript:alert(3)) ![x](http://e/x.png) **bold** `code` $x$")
     assert "<" not in text and ">" not in text
     assert "](" not in text.replace("\\](", "")  # every bracket is escaped: no link, no image
     assert "\\*\\*bold\\*\\*" in text and "\\`code\\`" in text and "\\$x\\$" in text
@@ -71,7 +72,7 @@ def test_document_text_cannot_become_markup():
 
 @pytest.mark.parametrize("start", ["1. item", "- item", "# heading", "> quote", "+ item"])
 def test_document_text_cannot_start_a_block(start):
-    text = web.md_text(start)
+    text = chat.md_text(start)
     assert not re.match(r"^(\d+\.|[-+#>] )", text)
 
 
@@ -88,7 +89,7 @@ def test_document_text_cannot_start_a_block(start):
     ("", False),
 ])
 def test_only_http_https_and_file_urls_become_links(url, expected):
-    assert (web.safe_url(url) is not None) is expected
+    assert (chat.safe_url(url) is not None) is expected
 
 
 def test_sources_panel_escapes_everything_and_links_safely():
@@ -96,7 +97,7 @@ def test_sources_panel_escapes_everything_and_links_safely():
         citation(n=1, title=EVIL, publisher="<b>pub</b>", quote="Before. " + EVIL + " After."),
         citation(n=2, url="javascript:alert(1)", title="No link"),
     ])])
-    panel = web.sources_html(convo, web.Labels(ROOT / "prompts", "en"))
+    panel = chat.sources_html(convo, chat.Labels(ROOT / "prompts", "en"))
     assert "<img" not in panel and "<script" not in panel and "<b>" not in panel
     assert html.escape(EVIL) in panel
     link = re.search(r'<a class="source-title" href="([^"]+)" target="_blank" rel="noopener noreferrer"', panel)
@@ -109,9 +110,9 @@ def test_sources_panel_escapes_everything_and_links_safely():
 
 def test_quoted_sentences_are_marked_in_the_passage():
     passage = "First sentence here. The <quoted> one. Last one."
-    marked = web.quote_html(passage, ["The <quoted> one."])
+    marked = chat.quote_html(passage, ["The <quoted> one."])
     assert marked == "First sentence here. <mark>The &lt;quoted&gt; one.</mark> Last one."
-    assert web.quote_html(passage, ["not in the passage"]) == html.escape(passage)
+    assert chat.quote_html(passage, ["not in the passage"]) == html.escape(passage)
 
 
 # ---------------------------------------------------------------- answering
@@ -310,7 +311,7 @@ def test_relabel_switches_the_interface_language(handlers):
     ("de-DE", "en"), ("", "en"), (None, "en"),
 ])
 def test_interface_language_follows_the_browser(header, language):
-    assert web.language_from_header(header) == language
+    assert chat.language_from_header(header) == language
 
 
 def test_app_has_the_ask_endpoint(assistant):
