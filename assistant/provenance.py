@@ -60,10 +60,19 @@ def cite(n: int, chunk: Chunk, answer_language: str, corpus_dir: Path, quote: st
                         publisher="" if kind == "user" else chunk.publisher, url=chunk.url,
                         locator=chunk.locator, quote=quote if quote is not None else chunk.text,
                         checked=chunk.checked, language=chunk.language, kind=kind, note=chunk.doc_id)
+    return cite_sources(n, sources, answer_language, note=chunk.doc_id, locator=chunk.locator,
+                        quote=quote if quote is not None else chunk.text, checked=chunk.checked,
+                        passage_language=chunk.language)
+
+
+def cite_sources(n: int, sources: list[Source], answer_language: str, *, note: str, locator: str, quote: str,
+                 checked: str, passage_language: str) -> Citation:
+    """The citation of a passage of a bundled note, from the manifest entries its paragraph is
+    tagged with (answers and the route planner both cite this way)."""
     # An official page before a secondary one when a passage rests on both.
     main = sorted(sources, key=lambda s: s.secondary)[0]
     return Citation(n=n, source_id=main.id, title=main.title, publisher=main.publisher,
-                    url=page_url(main, answer_language, chunk.language), locator=chunk.locator,
-                    quote=quote if quote is not None else chunk.text, checked=chunk.checked,
-                    language=chunk.language, kind="secondary" if main.secondary else "official",
-                    note=chunk.doc_id, also=tuple(s.id for s in sources if s.id != main.id))
+                    url=page_url(main, answer_language, passage_language), locator=locator,
+                    quote=quote, checked=checked, language=passage_language,
+                    kind="secondary" if main.secondary else "official",
+                    note=note, also=tuple(s.id for s in sources if s.id != main.id))

@@ -1,0 +1,201 @@
+"""The Belgian route as data: corpus/pathway.yaml, its facts resolved to quotes of the notes.
+
+A fact is located by an anchor in the English note; the French and Dutch quotes are the same
+paragraph of the other notes (every note has the same paragraphs, tagged with the same sources,
+in its three languages). Provenance comes from the paragraph's source tags, not from the YAML.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+
+import yaml
+
+from ..corpus import load_manifest
+from ..provenance import cite_sources
+from ..readers import read_note_markdown
+from ..sentences import sentence_spans
+from ..types import LANGUAGES, Citation, Source
+
+PATHWAY_FILE = "pathway.yaml"
+META = ("meta",)
+
+
+class PathwayError(ValueError):
+    """corpus/pathway.yaml does not match the notes (an anchor moved, a step names an unknown fact)."""
+
+
+@dataclass(frozen=True)
+class Fact:
+    id: str
+    note: str  # topic of the note
+    sources: tuple[str, ...]  # manifest ids of the paragraph
+    quotes: dict[str, str]  # language -> the quoted sentence(s)
+    sections: dict[str, str]  # language -> heading of the paragraph's section
+    checked: str
+
+    def quote(self, language: str) -> str:
+        return self.quotes.get(language) or self.quotes["en"]
+
+
+@dataclass(frozen=True)
+class Label:
+    """Our own words in three languages, resting on facts (or on none: a heading)."""
+
+    text: dict[str, str]
+    facts: tuple[str, ...] = ()
+
+    def __call__(self, language: str) -> str:
+        return self.text.get(language) or self.text["en"]
+
+
+@dataclass(frozen=True)
+class StepSpec:
+    id: str
+    name: Label
+    body: Label
+    requires: tuple[str, ...]
+    prepare: tuple[Label, ...]
+    facts: tuple[str, ...]
+    durations: tuple[str, ...] = ()
+    gaps: tuple[str, ...] = ()
+    optional: bool = False
+    route: str = "inami"  # inami | convention | other
+
+
+@dataclass(frozen=True)
+class ChecklistSpec:
+    id: str
+    label: Label
+    facts: tuple[str, ...]
+    search: str
+
+
+@dataclass
+class Pathway:
+    facts: dict[str, Fact]
+    steps: list[StepSpec]
+    gaps: dict[str, Label]
+    checklist: list[ChecklistSpec]
+    manifest: dict[str, Source] = field(repr=False, default_factory=dict)
+
+    def step(self, step_id: str) -> StepSpec:
+        return next(s for s in self.steps if s.id == step_id)
+
+    def cite(self, n: int, fact_id: str, language: str) -> Citation:
+        fact = self.facts[fact_id]
+        passage_language = language if language in fact.quotes else "en"
+        sources = [self.manifest[i] for i in fact.sources]
+        return cite_sources(n, sources, language, note=f"{fact.note}.{passage_language}",
+                            locator=f"§ {fact.sections[passage_language]}", quote=fact.quote(passage_language),
+                            checked=fact.checked, passage_language=passage_language)
+
+
+def load_pathway(corpus_dir: Path) -> Pathway:
+    return _load(Path(corpus_dir).resolve(), (Path(corpus_dir) / PATHWAY_FILE).stat().st_mtime)
+
+
+@lru_cache(maxsize=4)
+def _load(corpus_dir: Path, _mtime: float) -> Pathway:
+    with open(corpus_dir / PATHWAY_FILE, encoding="utf-8") as handle:
+        data = yaml.safe_load(handle)
+    manifest = load_manifest(corpus_dir)
+    notes: dict[tuple[str, str], _Note] = {}
+
+    def note(topic: str, language: str) -> _Note:
+        if (topic, language) not in notes:
+            path = corpus_dir / "notes" / f"{topic}.{language}.md"
+            if not path.exists():
+                raise PathwayError(f"no note {path.name}")
+            notes[topic, language] = _Note.read(path)
+        return notes[topic, language]
+
+    facts = {fid: _resolve(fid, spec, note, manifest) for fid, spec in data["facts"].items()}
+
+    def label(raw: dict) -> Label:
+        missing = [lang for lang in LANGUAGES if not raw.get(lang)]
+        if missing:
+            raise PathwayError(f"label {raw.get('en', raw)!r} lacks {', '.join(missing)}")
+        refs = tuple(raw.get("facts", ()))
+        unknown = [r for r in refs if r not in facts]
+        if unknown:
+            raise PathwayError(f"label {raw['en']!r} names unknown facts {unknown}")
+        return Label({lang: raw[lang] for lang in LANGUAGES}, refs)
+
+    gaps = {gid: label(raw) for gid, raw in data["gaps"].items()}
+    steps = []
+    for raw in data["steps"]:
+        refs = tuple(raw.get("facts", ())) + tuple(raw.get("durations", ()))
+        unknown = [r for r in refs if r not in facts] + [g for g in raw.get("gaps", ()) if g not in gaps]
+        if unknown:
+            raise PathwayError(f"step {raw['id']} names unknown facts or gaps {unknown}")
+        steps.append(StepSpec(id=raw["id"], name=label(raw["name"]), body=label(raw["body"]),
+                              requires=tuple(raw.get("requires", ())),
+                              prepare=tuple(label(p) for p in raw.get("prepare", ())),
+                              facts=tuple(raw.get("facts", ())), durations=tuple(raw.get("durations", ())),
+                              gaps=tuple(raw.get("gaps", ())), optional=bool(raw.get("optional", False)),
+                              route=raw.get("route", "inami")))
+    ids = {s.id for s in steps}
+    for s in steps:
+        if set(s.requires) - ids:
+            raise PathwayError(f"step {s.id} requires unknown steps {sorted(set(s.requires) - ids)}")
+    checklist = [ChecklistSpec(id=raw["id"], label=label(raw["label"]), facts=tuple(raw["facts"]),
+                               search=raw.get("search", "")) for raw in data["checklist"]]
+    for item in checklist:
+        if set(item.facts) - set(facts):
+            raise PathwayError(f"checklist item {item.id} names unknown facts")
+    return Pathway(facts=facts, steps=steps, gaps=gaps, checklist=checklist, manifest=manifest)
+
+
+@dataclass
+class _Note:
+    text: str
+    paragraphs: list  # non-heading blocks, meta included: positions match across languages
+    checked: str
+
+    @classmethod
+    def read(cls, path: Path) -> _Note:
+        meta, text, blocks = read_note_markdown(path.read_bytes())
+        return cls(text, [b for b in blocks if not b.is_heading], str(meta.get("checked", "")))
+
+    def sentences(self, block) -> list[tuple[int, int]]:
+        return sentence_spans(self.text, block.start, block.end)
+
+
+def _resolve(fact_id: str, spec: dict, note, manifest: dict[str, Source]) -> Fact:
+    topic, anchor = spec["note"], spec["anchor"]
+    english = note(topic, "en")
+    found = [i for i, b in enumerate(english.paragraphs) if anchor in english.text[b.start:b.end]]
+    if len(found) != 1:
+        raise PathwayError(f"fact {fact_id}: anchor found in {len(found)} paragraphs of {topic}.en: {anchor!r}")
+    index = found[0]
+    block = english.paragraphs[index]
+    if block.sources in ((), META):
+        raise PathwayError(f"fact {fact_id}: the paragraph is commentary, not a sourced statement")
+    unknown = [s for s in block.sources if s not in manifest]
+    if unknown:
+        raise PathwayError(f"fact {fact_id}: sources {unknown} are not in the manifest")
+    at = english.text.index(anchor, block.start)
+    spans = english.sentences(block)
+    chosen = list(range(len(spans))) if spec.get("span") == "block" else \
+        [i for i, (s, e) in enumerate(spans) if s < at + len(anchor) and e > at]
+    quotes, sections = {}, {}
+    for language in LANGUAGES:
+        version = note(topic, language)
+        if len(version.paragraphs) != len(english.paragraphs):
+            raise PathwayError(f"{topic}.{language} does not have the paragraphs of {topic}.en")
+        twin = version.paragraphs[index]
+        if twin.sources != block.sources:
+            raise PathwayError(f"fact {fact_id}: {topic}.{language} paragraph {index} has other sources")
+        twin_spans = version.sentences(twin)
+        # Same sentence when the paragraph has as many sentences; else the whole paragraph, which
+        # still says only what that source says.
+        picked = [twin_spans[i] for i in chosen] if len(twin_spans) == len(spans) else twin_spans
+        quotes[language] = version.text[picked[0][0]:picked[-1][1]]
+        sections[language] = twin.heading
+    return Fact(fact_id, topic, block.sources, quotes, sections, english.checked)
+
+
+__all__ = ["Fact", "Label", "Pathway", "PathwayError", "StepSpec", "ChecklistSpec", "load_pathway"]
