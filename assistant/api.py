@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 import threading
 import tomllib
@@ -11,6 +12,11 @@ from functools import lru_cache
 from pathlib import Path
 
 from .answer.extractive import answer as extractive_answer
+from .plan import Plan, Profile, Readiness, load_pathway, make_plan
+from .plan.pdf import report_pdf
+from .plan.profile import as_profile
+from .plan.readiness import SEARCH_DEPTH, make_readiness
+from .plan.render import report_markdown
 from .conversation import contextualise
 from .corpus import load_notes
 from .embeddings import canonical_name
@@ -137,6 +143,40 @@ class Assistant:
         if not question:
             return []
         return retrieve(self.index, question, lang, self.settings, limit=k).hits
+
+    # ------------------------------------------------------------ route planner
+
+    def plan(self, profile: Profile | dict | str | Path) -> Plan:
+        """The ordered, cited steps for a founder's profile (a Profile, a dict of its fields, or
+        a YAML/JSON file). Deterministic: the same profile gives the same plan."""
+        return make_plan(as_profile(profile), load_pathway(self.settings.corpus_dir), self.settings.prompts_dir)
+
+    def readiness(self, profile: Profile | dict | str | Path, *, documents: bool = True) -> Readiness:
+        """The pre-submission checklist for a profile. With `documents`, each item also points to
+        the passage of the user's own documents that appears to cover it."""
+        profile = as_profile(profile)
+        pathway = load_pathway(self.settings.corpus_dir)
+        plan = make_plan(profile, pathway, self.settings.prompts_dir)
+        search = None
+        if documents and self.has_user_documents():
+            search = lambda query, language: self.search(query, language, k=SEARCH_DEPTH)  # noqa: E731
+        return make_readiness(profile, plan, pathway, self.settings.prompts_dir, search)
+
+    def report(self, profile: Profile | dict | str | Path, format: str = "markdown", *,
+               today: dt.date | None = None) -> str | bytes:
+        """The readiness report: Markdown text, or PDF bytes with `format="pdf"`."""
+        profile = as_profile(profile)
+        readiness = self.readiness(profile)
+        if format == "pdf":
+            return report_pdf(readiness, self.settings.prompts_dir, name=profile.name,
+                              corpus_version=load_pathway(self.settings.corpus_dir).version, today=today)
+        if format in ("markdown", "md"):
+            return report_markdown(readiness, self.settings.prompts_dir, name=profile.name, today=today)
+        raise ValueError("format must be 'markdown' or 'pdf'")
+
+    def has_user_documents(self) -> bool:
+        gen = self.index.load()
+        return any(entry.kind == "user" for entry in gen.docs.values())
 
     @property
     def threshold(self) -> float:

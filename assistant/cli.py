@@ -45,6 +45,41 @@ def cmd_index(args) -> int:
     return 0
 
 
+def cmd_plan(args) -> int:
+    from .api import Assistant
+    from .plan import ProfileError
+    from .plan.render import plan_markdown
+
+    try:
+        from .plan import Profile
+
+        profile = Profile.from_file(args.profile)
+        if args.language:
+            profile = profile.model_copy(update={"language": args.language})
+    except ProfileError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    assistant = Assistant(settings=_settings(args, show_progress=False))
+    if args.out:
+        suffix = args.out.suffix.lower()
+        if suffix not in (".pdf", ".md", ".markdown"):
+            print("error: --out must end in .pdf or .md", file=sys.stderr)
+            return 2
+        report = assistant.report(profile, "pdf" if suffix == ".pdf" else "markdown")
+        args.out.parent.mkdir(parents=True, exist_ok=True)
+        if isinstance(report, bytes):
+            args.out.write_bytes(report)
+        else:
+            args.out.write_text(report, encoding="utf-8")
+        print(f"report written to {args.out}", file=sys.stderr)
+    plan = assistant.plan(profile)
+    if args.json:
+        print(json.dumps(plan.to_dict(), ensure_ascii=False, indent=2))
+    elif not args.out:
+        print(plan_markdown(plan, assistant.settings.prompts_dir, name=profile.name))
+    return 0
+
+
 def cmd_eval(args) -> int:
     from .api import CALIBRATION_FILE, Assistant
     from .evaluation import GOLD_SETS, Report, calibrate_threshold, evaluate, load_gold
@@ -144,6 +179,16 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("question")
     p.add_argument("--language", choices=["fr", "nl", "en"], default=None, help="answer language (default: detected)")
     p.add_argument("--json", action="store_true", help="print the answer as JSON")
+
+    p = add("plan", "Plan the route to reimbursement for a founder's profile (YAML or JSON), with a "
+                    "pre-submission readiness report.", cmd_plan)
+    p.add_argument("--profile", type=Path, required=True, metavar="FILE",
+                   help="the founder's profile, YAML or JSON (see examples/profiles/)")
+    p.add_argument("--out", type=Path, default=None, metavar="FILE",
+                   help="write the readiness report: FILE.pdf (typeset) or FILE.md (Markdown)")
+    p.add_argument("--language", choices=["fr", "nl", "en"], default=None,
+                   help="language of the plan (default: the profile's)")
+    p.add_argument("--json", action="store_true", help="print the plan as JSON (steps with their citations)")
 
     p = add("ingest", "Add your own files (PDF, DOCX, HTML, Markdown, text) to the index.", cmd_ingest)
     p.add_argument("files", nargs="+", type=Path)

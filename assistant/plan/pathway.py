@@ -7,6 +7,7 @@ in its three languages). Provenance comes from the paragraph's source tags, not 
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -80,6 +81,7 @@ class Pathway:
     gaps: dict[str, Label]
     checklist: list[ChecklistSpec]
     manifest: dict[str, Source] = field(repr=False, default_factory=dict)
+    version: str = ""  # hash of the pathway, the notes and the manifest: what the report was made from
 
     def step(self, step_id: str) -> StepSpec:
         return next(s for s in self.steps if s.id == step_id)
@@ -146,7 +148,16 @@ def _load(corpus_dir: Path, _mtime: float) -> Pathway:
     for item in checklist:
         if set(item.facts) - set(facts):
             raise PathwayError(f"checklist item {item.id} names unknown facts")
-    return Pathway(facts=facts, steps=steps, gaps=gaps, checklist=checklist, manifest=manifest)
+    return Pathway(facts=facts, steps=steps, gaps=gaps, checklist=checklist, manifest=manifest,
+                   version=_corpus_version(corpus_dir))
+
+
+def _corpus_version(corpus_dir: Path) -> str:
+    digest = hashlib.sha256()
+    for path in sorted([corpus_dir / PATHWAY_FILE, corpus_dir / "sources.toml", *(corpus_dir / "notes").glob("*.md")]):
+        digest.update(path.name.encode())
+        digest.update(path.read_bytes())
+    return digest.hexdigest()[:12]
 
 
 @dataclass

@@ -134,8 +134,11 @@ def _route(p: Profile) -> str:
 def _assess(spec: StepSpec, p: Profile, route: str, t: Phrases) -> _Assessment:
     if route == "not_a_device" and spec.id in MEDICAL_DEVICE_STEPS:
         return _Assessment("not_applicable", [t("reason.not_a_device")])
-    if route == "outside_definition" and spec.id in INAMI_ROUTE_STEPS | {"hf_convention"}:
+    if route == "outside_definition" and spec.id in INAMI_ROUTE_STEPS | {"hf_convention", "famhp_notification"}:
+        # Notification serves INAMI reimbursement, not market access (see the step's facts).
         return _Assessment("not_applicable", [t("reason.outside_definition")])
+    if route == "not_a_device" and spec.id == "data_protection" and p.health_data != "yes":
+        return _Assessment("not_applicable", [t("reason.not_a_device")])
     if spec.id == "hf_convention" and not p.heart_failure:
         return _Assessment("not_applicable")
     rule = RULES.get(spec.id)
@@ -171,8 +174,13 @@ def _ce_marking(p: Profile, route: str, t: Phrases) -> _Assessment:
     outside_eu = p.established_in_eu == "no" and p.authorised_representative != "yes"
     if outside_eu:
         reasons.insert(0, t("reason.needs_representative"))
+    rule = p.rule11_class()
+    self_certified_too_low = p.mdr_class == "I" and rule is not None and CLASS_ORDER[rule] > 0
+    if self_certified_too_low:
+        reasons.append(t("reason.ce_class_doubt", rule=rule))
     if p.ce_marking == "done":
-        return _Assessment("to_confirm" if outside_eu else "done", [t("reason.ce_done"), *reasons])
+        doubt = outside_eu or self_certified_too_low
+        return _Assessment("to_confirm" if doubt else "done", [t("reason.ce_done"), *reasons])
     if p.ce_marking == "in_progress":
         return _Assessment("in_progress", [t("reason.ce_in_progress"), *reasons])
     return _Assessment("todo", [t("reason.ce_todo"), *reasons])
@@ -200,6 +208,8 @@ def _data_protection(p: Profile, route: str, t: Phrases) -> _Assessment:
         reasons.append(t("reason.dpia_done"))
     elif dpia_needed:
         reasons.append(t("reason.dpia_likely", why=AND[p.language].join(why)))
+    elif p.health_data == "yes":
+        reasons.append(t("reason.dpia_check"))
     if p.dpo != "yes" and p.health_data == "yes" and p.large_scale == "yes":
         reasons.append(t("reason.dpo_missing"))
     done = p.gdpr_declaration == "yes" and (p.dpia == "done" or not dpia_needed) and len(reasons) == 1 + (p.dpia == "done")
@@ -226,7 +236,10 @@ def _inami_definition(p: Profile, route: str, t: Phrases) -> _Assessment:
     elif missing:
         names = LANGUAGE_NAMES[p.language]
         reasons.append(t("reason.languages_missing", missing=AND[p.language].join(names[m] for m in missing)))
-    if missing:
+    if p.notified_famhp != "yes":
+        # CE marking and notification are the first feature of the definition.
+        reasons.append(t("reason.not_notified"))
+    if missing or p.notified_famhp != "yes":
         return _Assessment("todo", reasons)
     if unknown or missing is None:
         return _Assessment("to_confirm", reasons)

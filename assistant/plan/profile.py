@@ -199,3 +199,14 @@ _HEART_FAILURE = ("heart failure", "insuffisance cardiaque", "hartfalen", "harti
 def _is_heart_failure(condition: str) -> bool:
     text = condition.strip().lower()
     return any(text == h or h in text and len(h) > 2 for h in _HEART_FAILURE)
+
+
+def as_profile(value) -> Profile:
+    """A Profile from what callers have at hand: a Profile, a dict of fields, or a file path."""
+    if isinstance(value, Profile):
+        return value
+    if isinstance(value, dict):
+        return Profile.from_data(value)
+    if isinstance(value, (str, Path)):
+        return Profile.from_file(value)
+    raise TypeError(f"profile must be a Profile, a dict or a file path, not {type(value).__name__}")

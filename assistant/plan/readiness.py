@@ -109,7 +109,7 @@ def _evidence(query: str, language: str, search: Search) -> list[dict]:
             continue
         shared = wanted & (set(terms(chunk.text, chunk.language)) | set(terms(chunk.text, "en")))
         if len(shared) >= MIN_SHARED_TERMS:
-            found.append({"document": chunk.title or chunk.doc_id, "locator": chunk.locator,
+            found.append({"document": chunk.doc_id, "locator": chunk.locator,
                           "passage": chunk.text[:400], "shared_terms": sorted(shared)})
         if len(found) >= EVIDENCE_PER_ITEM:
             break

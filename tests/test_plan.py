@@ -1,0 +1,343 @@
+"""The route planner: the pathway data against the notes, plans for founder profiles as an expert
+would draw them, every statement cited by a source that states it, the readiness report in
+Markdown and PDF, the CLI."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+
+from assistant.cli import main
+from assistant.corpus import load_manifest
+from assistant.plan import Profile, ProfileError, load_pathway, make_plan
+from assistant.plan.pathway import Pathway, _Note
+from assistant.plan.readiness import make_readiness
+from assistant.plan.render import plan_markdown, report_markdown
+
+ROOT = Path(__file__).resolve().parent.parent
+CORPUS, PROMPTS = ROOT / "corpus", ROOT / "prompts"
+PROFILES = ROOT / "examples" / "profiles"
+
+
+@pytest.fixture(scope="module")
+def pathway() -> Pathway:
+    return load_pathway(CORPUS)
+
+
+def plan_for(name: str, pathway: Pathway, **changes):
+    profile = Profile.from_file(PROFILES / f"{name}.yaml")
+    if changes:
+        profile = profile.model_copy(update=changes)
+    return make_plan(profile, pathway, PROMPTS)
+
+
+def statuses(plan) -> dict[str, str]:
+    return {s.id: s.status for s in plan.steps}
+
+
+# ---------------------------------------------------------------- the data
+
+
+def test_every_fact_is_quoted_from_a_note_paragraph_tagged_with_its_sources(pathway):
+    manifest = load_manifest(CORPUS)
+    for fact in pathway.facts.values():
+        assert fact.sources and "meta" not in fact.sources, fact.id
+        assert all(s in manifest for s in fact.sources), fact.id
+        for language in ("fr", "nl", "en"):
+            note = _Note.read(CORPUS / "notes" / f"{fact.note}.{language}.md")
+            holders = [b for b in note.paragraphs if fact.quotes[language] in note.text[b.start:b.end]]
+            assert holders, f"{fact.id}: the {language} quote is not in {fact.note}.{language}"
+            assert any(b.sources == fact.sources for b in holders), f"{fact.id} ({language}): other sources"
+
+
+def test_steps_and_checklist_name_facts_and_three_languages(pathway):
+    ids = [s.id for s in pathway.steps]
+    assert ids.index("ce_marking") < ids.index("famhp_notification") < ids.index("inami_request") \
+        < ids.index("admissibility") < ids.index("evaluation") < ids.index("decision")
+    assert len(pathway.checklist) >= 15
+    for step in pathway.steps:
+        assert all(step.name(lang) for lang in ("fr", "nl", "en"))
+        for item in step.prepare:
+            assert item.facts, f"{step.id}: '{item('en')}' rests on no fact"
+
+
+def test_a_moved_anchor_is_a_clear_error(tmp_path):
+    import shutil
+
+    from assistant.plan import PathwayError
+
+    shutil.copytree(CORPUS, tmp_path / "corpus")
+    path = tmp_path / "corpus" / "pathway.yaml"
+    path.write_text(path.read_text(encoding="utf-8").replace("decides within 30 days", "decides within 31 days"),
+                    encoding="utf-8")
+    with pytest.raises(PathwayError, match="admissibility_30_days"):
+        load_pathway(tmp_path / "corpus")
+
+
+# ---------------------------------------------------------------- plans for real profiles
+
+
+def test_heart_failure_app_can_take_the_convention_but_lacks_german(pathway):
+    plan = plan_for("cardiohome", pathway)
+    s = statuses(plan)
+    assert plan.route == "convention" and plan.language == "fr"
+    assert [s[k] for k in ("medical_device", "classify", "ce_marking", "famhp_registration", "famhp_notification")] \
+        == ["done"] * 5
+    assert s["inami_definition"] == "next" and "allemand" in " ".join(plan.step("inami_definition").reasons)
+    assert s["hf_convention"] == "next"
+    assert s["inami_request"] == "blocked"
+    hf = plan.step("hf_convention")
+    paid = [f for f in hf.facts if "non le patient ni l'éditeur" in f.text]
+    assert paid, "the convention step must say INAMI pays the hospital, not the vendor"
+    assert any("403012" in q for q in plan.open_questions)  # the amounts are not in the sources
+
+
+def test_wellness_app_is_not_a_medical_device(pathway):
+    plan = plan_for("stepup", pathway)
+    s = statuses(plan)
+    assert plan.route == "not_a_device"
+    assert s["medical_device"] == "done" and s["other_funding"] == "next"
+    for step_id in ("ce_marking", "famhp_notification", "inami_request", "evaluation", "hf_convention"):
+        assert s[step_id] == "not_applicable"
+    assert [x.id for x in plan.next_steps] == ["other_funding"]
+
+
+def test_self_declared_class_i_with_a_decision_dashboard_is_flagged(pathway):
+    plan = plan_for("glucocoach", pathway)
+    s = statuses(plan)
+    assert s["classify"] == "to_confirm" and "IIa" in " ".join(plan.step("classify").reasons)
+    assert s["ce_marking"] == "to_confirm"
+    assert s["famhp_registration"] == "next" and s["famhp_notification"] == "blocked"
+    assert s["evidence"] == "todo"
+    assert any("type 2 diabetes" in q for q in plan.open_questions)  # no diabetes convention in the sources
+
+
+def test_hospital_only_software_is_outside_inamis_app_definition(pathway):
+    plan = plan_for("radassist", pathway)
+    s = statuses(plan)
+    assert plan.route == "outside_definition"
+    assert s["inami_definition"] == "not_met"
+    assert all(s[k] == "not_applicable" for k in ("inami_request", "admissibility", "evaluation", "decision"))
+    assert s["other_funding"] == "next"
+
+
+def test_non_eu_company_needs_a_representative_and_german(pathway):
+    plan = plan_for("rehabnow", pathway)
+    s = statuses(plan)
+    assert s["ce_marking"] == "to_confirm"
+    assert "authorised representative" in " ".join(plan.step("ce_marking").reasons)
+    assert s["famhp_registration"] == "next"
+    assert s["evidence"] == "done"
+    assert "German" in " ".join(plan.step("inami_definition").reasons)
+
+
+def test_ce_in_progress_blocks_notification_and_request(pathway):
+    plan = plan_for("sleepwell", pathway)
+    s = statuses(plan)
+    assert s["ce_marking"] == "in_progress"
+    assert s["famhp_notification"] == "blocked" and "ce_marking" in plan.step("famhp_notification").blocked_by
+    assert s["inami_request"] == "blocked"
+    assert s["presubmission"] == "optional" and plan.step("presubmission").gaps  # details are not in the sources
+    assert "AIPD" in " ".join(plan.step("data_protection").reasons)
+
+
+def test_canadian_class_i_diary_starts_with_ce_marking_and_a_representative(pathway):
+    plan = plan_for("symptom-diary-canada", pathway)
+    s = statuses(plan)
+    assert s["ce_marking"] == "next"
+    assert "authorised representative" in " ".join(plan.step("ce_marking").reasons)
+    assert s["famhp_notification"] == "blocked"
+    assert "Dutch and German" in " ".join(plan.step("inami_definition").reasons)
+
+
+def test_admissible_request_without_socio_economic_data_is_in_evaluation(pathway):
+    plan = plan_for("admissible-no-socioeconomic", pathway)
+    s = statuses(plan)
+    assert s["inami_request"] == "done" and s["admissibility"] == "done"
+    assert s["evaluation"] == "in_progress" and s["decision"] == "blocked"
+    assert s["evidence"] == "in_progress"  # temporary reimbursement is the realistic aim
+    durations = " ".join(d.text for d in plan.step("evaluation").durations)
+    assert "180" in durations and "270" in durations
+
+
+def test_implant_needs_a_dpia_and_ehealth_authorisation(pathway):
+    plan = plan_for("implant-cloud", pathway)
+    s = statuses(plan)
+    assert s["data_protection"] == "in_progress"
+    assert "implant" in " ".join(plan.step("data_protection").reasons)
+    assert "Information Security Committee" in " ".join(plan.step("ehealth_criteria").reasons)
+    assert s["famhp_notification"] == "next"
+
+
+def test_unknown_class_asks_the_rule_11_questions(pathway):
+    plan = plan_for("unsure-class", pathway)
+    asked = [q.field for q in plan.questions]
+    assert asked[:3] == ["informs_clinical_decisions", "monitors_physiology", "monitors_vital_parameters"]
+    assert all(q.citations for q in plan.questions)
+    answered = plan_for("unsure-class", pathway, informs_clinical_decisions="yes")
+    assert "IIa" in " ".join(answered.step("classify").reasons)
+
+
+@pytest.mark.parametrize("name", sorted(p.stem for p in PROFILES.glob("*.yaml")))
+def test_every_statement_of_every_plan_is_cited_by_a_source_that_states_it(name, pathway):
+    plan = plan_for(name, pathway)
+    facts_by_quote = {}
+    for fact in pathway.facts.values():
+        facts_by_quote.setdefault(fact.quote(plan.language), []).append(fact)
+    for step in plan.steps:
+        for item in (*step.facts, *step.durations):
+            assert item.quoted and len(item.citations) == 1
+            citation = plan.citation(item.citations[0])
+            assert citation.quote == item.text
+            fact = next(f for f in facts_by_quote[item.text] if citation.source_id in f.sources)
+            assert citation.note == f"{fact.note}.{plan.language}"
+            manifest_urls = load_manifest(CORPUS)[citation.source_id].urls.values()
+            assert citation.url in manifest_urls
+            if all(load_manifest(CORPUS)[s].secondary for s in fact.sources):
+                assert citation.kind == "secondary"
+        for item in step.prepare:
+            assert not item.quoted and item.citations, f"{name}/{step.id}: an uncited label"
+    assert [c.n for c in plan.citations] == list(range(1, len(plan.citations) + 1))
+
+
+def test_same_profile_same_plan(pathway):
+    first = plan_for("cardiohome", pathway).to_dict()
+    second = plan_for("cardiohome", pathway).to_dict()
+    assert json.dumps(first, sort_keys=True) == json.dumps(second, sort_keys=True)
+
+
+def test_plan_in_each_language_quotes_that_language(pathway):
+    for language, word in (("fr", "Parcours"), ("nl", "Traject"), ("en", "Route")):
+        plan = plan_for("rehabnow", pathway, language=language)
+        assert plan.route_text.startswith(word)
+        assert all(c.language == language for c in plan.citations)
+        inami = [c for c in plan.citations if c.source_id == "inami-mobile-apps-application-2023"]
+        assert inami and all(f"/{language if language != 'en' else 'fr'}/" in c.url for c in inami)
+
+
+# ---------------------------------------------------------------- profiles
+
+
+def test_profile_errors_name_the_field_and_the_file(tmp_path):
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("mdr_class: IIc\nce_marking: done\n", encoding="utf-8")
+    with pytest.raises(ProfileError, match=r"bad.yaml: mdr_class"):
+        Profile.from_file(bad)
+    (tmp_path / "typo.yaml").write_text("mdr_clas: IIa\n", encoding="utf-8")
+    with pytest.raises(ProfileError, match="mdr_clas"):
+        Profile.from_file(tmp_path / "typo.yaml")
+    (tmp_path / "list.json").write_text("[1, 2]", encoding="utf-8")
+    with pytest.raises(ProfileError, match="mapping"):
+        Profile.from_file(tmp_path / "list.json")
+
+
+def test_profile_from_a_chat_question():
+    p = Profile.from_question("we're a CE-marked class IIa app for COPD, what next and how long?")
+    assert (p.mdr_class, p.ce_marking, p.conditions, p.language) == ("IIa", "done", ["COPD"], "en")
+    p = Profile.from_question("Nous avons une app de télésurveillance pour l'insuffisance cardiaque, classe IIa, "
+                              "pas encore marquée CE. Que faire ?")
+    assert p.language == "fr" and p.ce_marking == "not_started" and p.heart_failure
+
+
+# ---------------------------------------------------------------- readiness report
+
+
+def test_readiness_checklist_from_the_profile(pathway):
+    profile = Profile.from_file(PROFILES / "cardiohome.yaml")
+    report = make_readiness(profile, make_plan(profile, pathway, PROMPTS), pathway, PROMPTS)
+    status = {i.id: i.status for i in report.items}
+    assert status["ce_certificate"] == "present" and status["famhp_notification"] == "present"
+    assert status["three_languages"] == "missing"
+    assert status["socio_economic_evidence"] == "missing"
+    assert status["authorised_representative"] == "not_applicable"
+    for item in report.items:
+        assert item.why and all(report.plan.citation(n) for w in item.why for n in w.citations)
+
+
+def test_readiness_points_to_the_founders_own_documents(fresh_assistant, tmp_path):
+    dpia = tmp_path / "dpia-cardiohome.md"
+    dpia.write_text("# Data protection impact assessment\n\nThis data protection impact assessment (DPIA) covers "
+                    "the processing of heart-rate and weight data of patients at home. The risk of re-identification "
+                    "is reduced by pseudonymisation; the DPIA was reviewed by our data protection officer.\n",
+                    encoding="utf-8")
+    assert fresh_assistant.ingest([dpia]).added
+    report = fresh_assistant.readiness(PROFILES / "cardiohome.yaml")
+    items = {i.id: i for i in report.items}
+    assert items["dpia"].searched and items["dpia"].evidence
+    assert items["dpia"].evidence[0]["document"].startswith("dpia-cardiohome")
+    assert items["device_class"].searched and not items["device_class"].evidence
+    markdown = fresh_assistant.report(PROFILES / "cardiohome.yaml")
+    assert "dpia-cardiohome" in markdown
+
+
+def test_report_markdown_and_pdf(assistant, tmp_path):
+    import datetime as dt
+
+    from pypdf import PdfReader
+
+    profile = PROFILES / "rehabnow.yaml"
+    markdown = assistant.report(profile, today=dt.date(2026, 11, 23))
+    assert markdown.startswith("# Readiness report for an INAMI pre-submission meeting — RehabNow")
+    assert "2026-11-23" in markdown and "## Sources" in markdown
+    pdf = assistant.report(profile, "pdf", today=dt.date(2026, 11, 23))
+    path = tmp_path / "report.pdf"
+    path.write_bytes(pdf)
+    reader = PdfReader(str(path))
+    text = "\n".join(page.extract_text() for page in reader.pages)
+    assert len(reader.pages) >= 4
+    assert "RehabNow" in text and "Contents" in text and "Page 2" in text and "2026-11-23" in text
+    assert "notifications.meddev@fagg-afmps.be" in text
+    uris = {a.get_object()["/A"].get("/URI") for page in reader.pages for a in page.get("/Annots", []) or []
+            if a.get_object().get("/A")}
+    assert any(u and u.startswith("https://www.inami.fgov.be/") for u in uris)
+    assert reader.outline, "the PDF has an outline (bookmarks)"
+    with pytest.raises(ValueError):
+        assistant.report(profile, "docx")
+
+
+# ---------------------------------------------------------------- CLI
+
+
+def test_cli_plan_json_and_pdf(bundled_index, tmp_path, capsys):
+    code = main(["plan", "--profile", str(PROFILES / "sleepwell.yaml"), "--json", "--index-dir", str(bundled_index)])
+    data = json.loads(capsys.readouterr().out)
+    assert code == 0 and data["language"] == "fr"
+    steps = {s["id"]: s for s in data["steps"]}
+    assert steps["famhp_notification"]["status"] == "blocked"
+    assert steps["evaluation"]["citations"], "each step carries its citations"
+    out = tmp_path / "r" / "report.pdf"
+    assert main(["plan", "--profile", str(PROFILES / "sleepwell.yaml"), "--out", str(out),
+                 "--index-dir", str(bundled_index)]) == 0
+    assert out.read_bytes().startswith(b"%PDF")
+
+
+def test_cli_plan_bad_profile_is_one_clear_line(tmp_path):
+    bad = tmp_path / "p.yaml"
+    bad.write_text("ce_marking: maybe\n", encoding="utf-8")
+    proc = subprocess.run([sys.executable, "-m", "assistant.cli", "plan", "--profile", str(bad)],
+                          capture_output=True, text=True, cwd=ROOT)
+    assert proc.returncode == 2
+    assert proc.stderr.strip().startswith("error:") and "ce_marking" in proc.stderr
+    assert "Traceback" not in proc.stderr
+
+
+def test_example_profiles_are_valid_yaml_with_a_comment():
+    files = sorted(PROFILES.glob("*.yaml"))
+    assert len(files) >= 8
+    for path in files:
+        assert path.read_text(encoding="utf-8").startswith("#"), f"{path.name}: say what founder it describes"
+        assert isinstance(yaml.safe_load(path.read_text(encoding="utf-8")), dict)
+        Profile.from_file(path)
+    assert "examples/profiles" in (ROOT / "README.md").read_text(encoding="utf-8")
+
+
+def test_plan_markdown_lists_next_steps_first(pathway):
+    plan = plan_for("symptom-diary-canada", pathway)
+    text = plan_markdown(plan, PROMPTS, name="SymptoLog")
+    assert text.index("## What to do next") < text.index("## Steps") < text.index("## Sources")
+    assert "Conformity assessment and CE marking" in text.split("## Steps")[0]
