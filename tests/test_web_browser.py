@@ -161,3 +161,47 @@ def test_chat_in_the_browser(page, fresh_assistant, tmp_path):
     assert page.dialogs == []  # no script from a document ran
     assert page.remote_hosts == set()  # nothing was fetched from outside this machine
     assert time.monotonic() - started < 60
+
+
+PLAN_SCREENSHOT = ROOT / "artifacts" / "plan-tab.png"
+README_PLAN_SCREENSHOT = ROOT / "docs" / "plan-tab.png"
+
+
+def test_plan_my_route_in_the_browser(page, tmp_path):
+    """Fill the form in French, see the plan, download the PDF and read it."""
+    from pypdf import PdfReader
+
+    page.get_by_role("tab", name="Planifier mon parcours").click()
+    page.fill("#plan-name textarea", "CardioHome")
+    page.locator("#plan-medical-purpose").get_by_label("oui").check()
+    page.locator("#plan-mdr-class input").click()
+    page.get_by_role("option", name="IIa", exact=True).click()
+    page.locator("#plan-ce-marking input").click()
+    page.get_by_role("option", name="fait", exact=True).click()
+    page.locator("#plan-section_care").get_by_text("Soins et preuves").click()
+    page.locator("#plan-ui-languages").get_by_label("français").check()
+    page.locator("#plan-ui-languages").get_by_label("néerlandais").check()
+    page.fill("#plan-conditions textarea", "insuffisance cardiaque")
+    page.click("#plan-button")
+    output = page.locator("#plan-output")
+    output.get_by_text("Prochaines étapes").wait_for()
+    text = output.inner_text()
+    assert "Parcours : la procédure de l'INAMI" in text and "télésurveillance" in text
+    assert "Notifier l'application à l'AFMPS" in text and "allemand" in text
+    assert "[1]" in text and "Sources" in text
+    PLAN_SCREENSHOT.parent.mkdir(exist_ok=True)
+    page.locator("#tabs").scroll_into_view_if_needed()
+    page.evaluate("window.scrollTo(0, 0)")
+    page.screenshot(path=str(PLAN_SCREENSHOT), full_page=False)
+    if os.environ.get("UPDATE_SCREENSHOT"):
+        README_PLAN_SCREENSHOT.write_bytes(PLAN_SCREENSHOT.read_bytes())
+    with page.expect_download() as download:
+        page.click("#plan-pdf")
+    path = tmp_path / "report.pdf"
+    download.value.save_as(str(path))
+    assert download.value.suggested_filename == "readiness-report-cardiohome.pdf"
+    reader = PdfReader(str(path))
+    pdf_text = "\n".join(p.extract_text() for p in reader.pages)
+    assert "Rapport de préparation" in pdf_text and "CardioHome" in pdf_text
+    assert "Interface patient en français, néerlandais et allemand" in pdf_text
+    assert not page.remote_hosts and not page.dialogs

@@ -14,6 +14,7 @@ import gradio as gr  # noqa: E402
 from ..api import Assistant  # noqa: E402
 from ..readers import MAX_FILE_BYTES, SUPPORTED_SUFFIXES  # noqa: E402
 from ..types import LANGUAGES  # noqa: E402
+from .plan_tab import PlanTab  # noqa: E402
 from .chat import LANGUAGE_NAMES, STREAM_PAUSE, Conversation, Handlers, examples, sources_html  # noqa: E402
 
 # ---------------------------------------------------------------- layout
@@ -67,6 +68,7 @@ JS = """
 def build_app(assistant: Assistant, *, stream_pause: float = STREAM_PAUSE, language: str = "en") -> gr.Blocks:
     """The page. `language` is the interface language before the browser's preference is known."""
     handlers = Handlers(assistant, stream_pause)
+    plan_tab = PlanTab(assistant)
     t = handlers.labels(language)
     suffixes = sorted(SUPPORTED_SUFFIXES)
     with gr.Blocks(title=t("title"), analytics_enabled=False) as demo:
@@ -98,6 +100,8 @@ def build_app(assistant: Assistant, *, stream_pause: float = STREAM_PAUSE, langu
                                             elem_id="upload-files")
                             add = gr.Button(t("upload_button"), elem_id="upload-button")
                             report = gr.HTML(elem_id="upload-report")
+            with gr.Tab(t("tab_plan"), id="plan", elem_id="tab-plan") as plan_tab_box:
+                plan_parts = plan_tab.build(language)
         footer = gr.Markdown(f"<small>{html.escape(t('disclaimer'))}</small>")
 
         chat_io = dict(fn=handlers.respond, inputs=[question, chatbot, convo, ui_language],
@@ -110,8 +114,10 @@ def build_app(assistant: Assistant, *, stream_pause: float = STREAM_PAUSE, langu
         relabelled = [header, ui_language, chatbot, question, send, clear, example_box.dataset, sources_title,
                       sources, upload_box, upload_hint, files, add, footer, chat_tab]
         ui_language.change(handlers.relabel, [ui_language, convo], relabelled, api_visibility="private")
+        plan_tab.wire(plan_parts, ui_language, plan_tab_box, handlers)
         demo.load(handlers.initial_language, None, [ui_language], api_visibility="private")
         gr.api(handlers.api_ask, api_name="ask", queue=False)
+        gr.api(plan_tab.api_plan, api_name="plan", queue=False)
     return demo
 
 
