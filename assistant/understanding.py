@@ -29,7 +29,7 @@ _CUES: dict[str, str] = {
     "duration": r"\bhow (?:long|quickly|fast|soon)\b|\bhow much time\b|\bhow many (?:days|weeks|months)\b|"
                 r"\bcombien de temps\b|\bd[ée]lais?\b|\ben combien de\b|\bprend(?:re)? combien\b|\bdur[ée]e\b|"
                 r"\bhoe (?:lang|snel)\b|\bhoeveel tijd\b|\btermijn|\bduur(?:t|tijd)?\b|\btimeline|\bdeadline|\btime ?frame",
-    "date": r"\bwhen\b|\bsince when\b|\bwhat date\b|\bwhich year\b|\bquand\b|\bdepuis quand\b|\bquelle date\b|"
+    "date": r"\bwhen\b|\bsince when\b|\bwhat date\b|\bwhich year\b|\bquand\b(?!\s+m[eê]me)|\bdepuis quand\b|\bquelle date\b|"
             r"\bà partir de quand\b|\bwanneer\b|\bsinds wanneer\b|\bvanaf wanneer\b|\bwelke datum\b|\bin welk jaar\b",
     "yesno": r"^(?:so |and |but |ok |okay |et |mais |donc |alors |en |maar |dus )?(?:can|could|may|must|should|do|does|did|is|are|"
              r"will|would|have|has|puis|peut|peux|pouvons|pourrait|pourrions|dois|doit|devons|faut|est-ce|est-il|"

@@ -75,4 +75,6 @@ def dangles(sentence: str) -> bool:
     text = sentence.strip()
     if text.endswith(":"):
         return True
+    if text and not (text[0].isalnum() or text[0] in "«“\"'‘(["):
+        return True  # a fragment cut from the sentence before ("– mois 1"), linked to…")
     return bool(DANGLING.match(text)) and not _ARTICLE_OK.match(text)

@@ -8,7 +8,7 @@ evidence; its threshold is calibrated on the gold sets.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -18,9 +18,11 @@ from ..prompts import Phrases
 from ..provenance import citation_key, cite
 from ..retrieval import Retrieval, retrieve
 from ..settings import Settings
+from ..spelling import speller_for
 from ..types import Answer, AnswerPart, Chunk, Citation, Hit, Statement
 from ..retrieval import glossary
 from ..understanding import INTENT_CUES, Part, Understanding, fold, understand
+from . import from_plan
 from .cues import QUERY_HINTS, TYPED, dangles, holds
 
 MIN_SENTENCE_CHARS = 25
@@ -80,8 +82,11 @@ class _PartEvidence:
 def answer(question: str, language: str, index: Index, settings: Settings, phrases: Phrases,
            threshold: float, *, asked: str | None = None) -> Answer:
     """`question` is what retrieval sees (with a follow-up's context); `asked` the user's words."""
-    understanding = understand(question, language)
     asked = asked if asked is not None else question
+    generation = index.load()
+    if generation is not None:
+        question = speller_for(generation).correct(question)
+    understanding = understand(question, language)
     if understanding.declined:
         return decline(asked, language, phrases, understanding)
     whole = retrieve(index, question, language, settings)
@@ -108,12 +113,39 @@ def _gather(part: Part, whole: Retrieval, index: Index, language: str, settings:
                  if h not in evidence and holds(h.chunk.text, part.intent)]
         evidence += typed[:2]
     candidates = _candidates(own, evidence, part)
+    if from_plan.applies(part, understanding):
+        planned = from_plan.next_step_sentences(understanding, language, settings.corpus_dir, settings.prompts_dir)
+        candidates = _located(own, planned, language, candidates) + candidates
+    elif from_plan.applies_duration(part, understanding):
+        durations = _located(own, from_plan.duration_sentences(language, settings.corpus_dir), language, candidates)
+        # Which stated duration answers ("to decide" or "the whole thing") is the part's meaning.
+        durations.sort(key=lambda c: -float(c.vector @ own.query_vector))
+        top = durations[0].score if durations else 0.0
+        candidates = [replace(c, score=top - 0.01 * i) for i, c in enumerate(durations)] + candidates
     best_cosine = max((float(c.vector @ own.query_vector) for c in candidates), default=0.0)
     strangers = [n for n in unknown_names(part.text, own.generation.lexical.vocabulary)
                  if fold(n) not in understanding.context_names]
     strangers += [n for n in understanding.foreign if n not in strangers]
     return _PartEvidence(part, own, evidence, candidates,
                          confidence(own, evidence, best_cosine, part.query, language, len(strangers)))
+
+
+def _located(retrieval: Retrieval, sentences: list[tuple[str, str]], language: str,
+             others: list[Candidate]) -> list[Candidate]:
+    """Sentences the route planner chose (the next steps for the founder's situation, the
+    durations of the procedure), ranked above every other sentence and in the planner's order:
+    "what next?" is answered by the plan, not by look-alikes."""
+    gen = retrieval.generation
+    top = max((c.score for c in others), default=1.0) + 1.0
+    out = []
+    for topic, quote in sentences:
+        found = from_plan.locate(retrieval, topic, language, quote)
+        if found is None:
+            continue
+        row, sentence, start, end = found
+        out.append(Candidate(gen.chunks[row], start, end, top - 0.01 * len(out), 1.0, 1.0,
+                             gen.sentence_vectors[sentence], True))
+    return out
 
 
 def _merge(own: list[Hit], whole: list[Hit]) -> list[Hit]:

@@ -64,6 +64,11 @@ class StepSpec:
     gaps: tuple[str, ...] = ()
     optional: bool = False
     route: str = "inami"  # inami | convention | other
+    lead: str = ""  # the fact that stands for the step in a chat answer
+
+    @property
+    def lead_fact(self) -> str:
+        return self.lead or self.facts[0]
 
 
 @dataclass(frozen=True)
@@ -129,7 +134,7 @@ def _load(corpus_dir: Path, _mtime: float) -> Pathway:
     gaps = {gid: label(raw) for gid, raw in data["gaps"].items()}
     steps = []
     for raw in data["steps"]:
-        refs = tuple(raw.get("facts", ())) + tuple(raw.get("durations", ()))
+        refs = tuple(raw.get("facts", ())) + tuple(raw.get("durations", ())) + ((raw["lead"],) if raw.get("lead") else ())
         unknown = [r for r in refs if r not in facts] + [g for g in raw.get("gaps", ()) if g not in gaps]
         if unknown:
             raise PathwayError(f"step {raw['id']} names unknown facts or gaps {unknown}")
@@ -138,7 +143,7 @@ def _load(corpus_dir: Path, _mtime: float) -> Pathway:
                               prepare=tuple(label(p) for p in raw.get("prepare", ())),
                               facts=tuple(raw.get("facts", ())), durations=tuple(raw.get("durations", ())),
                               gaps=tuple(raw.get("gaps", ())), optional=bool(raw.get("optional", False)),
-                              route=raw.get("route", "inami")))
+                              route=raw.get("route", "inami"), lead=raw.get("lead", "")))
     ids = {s.id for s in steps}
     for s in steps:
         if set(s.requires) - ids:

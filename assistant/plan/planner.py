@@ -329,13 +329,16 @@ RULES = {
 def _order(pathway: Pathway, assessed: dict[str, _Assessment], t: Phrases, language: str) -> None:
     """A step to do becomes `next` when what it requires is done, else it waits: `blocked` for the
     gates a founder cannot pass early, `todo` for work that can start in parallel."""
-    settled = {"done", "not_applicable", "optional"}
+    # A step to confirm (the class, say) does not hold up the work after it: confirming it is part of that work.
+    settled = {"done", "not_applicable", "optional", "to_confirm"}
     names = {s.id: s.name(language) for s in pathway.steps}
     for spec in pathway.steps:
         a = assessed[spec.id]
         if a.status != "todo":
             continue
-        waiting = [r for r in spec.requires if assessed[r].status not in settled]
+        # A gate waits for what it requires to be confirmed, not merely under review.
+        waiting = [r for r in spec.requires if assessed[r].status not in settled
+                   or (spec.id in GATES and assessed[r].status == "to_confirm")]
         if not waiting:
             a.status = "next"
         elif spec.id in GATES:

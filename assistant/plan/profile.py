@@ -144,8 +144,12 @@ class Profile(BaseModel):
 
         lang = language or detect_language(question)
         lang = lang if lang in LANGUAGES else "en"
-        situation = understand(question, lang).situation
-        data: dict = {"language": lang}
+        return cls.from_situation(understand(question, lang).situation, lang)
+
+    @classmethod
+    def from_situation(cls, situation, language: str) -> Profile:
+        """The profile a question's situation (assistant.understanding.Situation) describes."""
+        data: dict = {"language": language if language in LANGUAGES else "en"}
         if situation.device_class:
             data["mdr_class"] = situation.device_class
             data["medical_purpose"] = "yes"

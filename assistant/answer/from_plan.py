@@ -1,0 +1,87 @@
+""""What next?" from the route planner: when a founder describes their product and asks for the
+steps, the direct answer is the plan's next steps for that situation, each quoted by the fact
+that stands for it (the step's lead fact, a sentence of a note, found in the index)."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from ..plan import Profile, load_pathway, make_plan
+from ..retrieval import Retrieval
+from ..understanding import Part, Understanding
+
+MAX_STEPS = 4
+# The route in short: the three steps of INAMI's procedure, and its entry condition.
+OVERVIEW = ("gnius_three_steps", "inami_requires_notification")
+
+
+def applies(part: Part, understanding: Understanding) -> bool:
+    """"What next?" from a founder who describes their product, or "how do I get reimbursed?"."""
+    return part.intent == "steps" and (not understanding.situation.empty or bool(_REIMBURSEMENT.search(part.query)))
+
+
+def applies_duration(part: Part, understanding: Understanding) -> bool:
+    """"How long does it take?" about the reimbursement procedure (after a founder's situation, a
+    question about the steps, or naming INAMI): the durations the sources state for it. A part
+    about another step ("how long does the FAMHP take?") is left to retrieval."""
+    if part.intent != "duration" or _OTHER_STEP.search(part.text):
+        return False
+    return (not understanding.situation.empty or any(p.intent == "steps" for p in understanding.parts)
+            or bool(_REIMBURSEMENT.search(part.query)))
+
+
+# Names of steps other than INAMI's procedure, and of the procedure itself, in the three languages.
+_OTHER_STEP = re.compile(r"AFMPS|FAGG|FAMHP|notif|organisme notifi|notified body|aangemelde instantie|\bCE\b|"
+                         r"eHealth|DPIA|AIPD|\bGEB\b|mHealthBelgium|convention|overeenkomst|h[oô]pita|ziekenhui",
+                         re.I)
+_REIMBURSEMENT = re.compile(r"INAMI|RIZIV|NIHDI|rembours|reimburs|terugbet", re.I)
+
+
+def duration_sentences(language: str, corpus_dir: Path) -> list[tuple[str, str]]:
+    """The durations sources state for INAMI's procedure: the overall figure first."""
+    pathway = load_pathway(corpus_dir)
+    steps = sorted((s for s in pathway.steps if s.durations), key=lambda s: s.id != "decision")
+    out = []
+    for step in steps:
+        for fact_id in step.durations:
+            fact = pathway.facts[fact_id]
+            if (fact.note, fact.quote(language)) not in out:
+                out.append((fact.note, fact.quote(language)))
+    return out[:MAX_STEPS]
+
+
+def next_step_sentences(understanding: Understanding, language: str, corpus_dir: Path,
+                        prompts_dir: Path) -> list[tuple[str, str]]:
+    """(note topic, quoted sentence) for each next step of the plan, in order."""
+    pathway = load_pathway(corpus_dir)
+    plan = make_plan(Profile.from_situation(understanding.situation, language), pathway, prompts_dir)
+    chosen = [pathway.step(s.id).lead_fact for s in plan.next_steps[:MAX_STEPS]]
+    # Another route open to this founder (an existing convention) matters as much as the next step.
+    chosen += [pathway.step(s.id).lead_fact for s in plan.steps
+               if s.route == "convention" and s.status not in ("not_applicable", "next")]
+    if plan.route in ("inami", "convention", "undetermined") and plan.step("inami_request").status != "done":
+        # The whole procedure in one sentence, after the next steps (or alone, when the question
+        # tells nothing about the product).
+        chosen += [f for f in OVERVIEW if f not in chosen]
+    out = []
+    for fact_id in chosen:
+        fact = pathway.facts[fact_id]
+        out.append((fact.note, fact.quote(language)))
+    return out
+
+
+def locate(retrieval: Retrieval, topic: str, language: str, quote: str) -> tuple[int, int, int, int] | None:
+    """(passage row, sentence row, start, end) of the quote in the index: the note passage in that language
+    holding it, its first sentence's vector standing for it."""
+    gen = retrieval.generation
+    for row, chunk in enumerate(gen.chunks):
+        if chunk.topic != topic or chunk.language != language or quote not in chunk.text:
+            continue
+        start = chunk.text.index(quote)
+        end = start + len(quote)
+        for sentence in gen.sentences_of.get(row, ()):
+            _, s, e = (int(x) for x in gen.sentence_rows[sentence])
+            if s <= start < e or (start <= s < end):
+                return row, int(sentence), start, end
+    return None

@@ -1,0 +1,75 @@
+"""Typos in questions, corrected against the words of the indexed sources.
+
+Founders type fast: "notifed body", "reimbursment", "recieve". A misspelt word matches nothing
+in BM25, drags the dense vector away and counts as an unknown name. A word the sources never use
+that is one edit (insertion, deletion, substitution or swap of neighbours) away from a word they
+use often enough is read as that word. Only retrieval and understanding see the correction; the
+question shown back to the user is theirs.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+
+# Shorter words are too often real words the sources happen not to use ("suite", "notre"), one
+# edit away from words they do use ("site", "note").
+MIN_LENGTH = 7
+MIN_FREQUENCY = 2  # a correction must be a word the sources use more than once
+_WORD = re.compile(r"[^\W\d_]+(?:[-'’][^\W\d_]+)*", re.U)
+
+
+class Speller:
+    def __init__(self, texts):
+        self.counts = Counter(w for text in texts for w in _WORD.findall(text.lower()))
+        self.by_key: dict[str, list[str]] = {}
+        for word, count in self.counts.items():
+            if len(word) < MIN_LENGTH - 1 or count < MIN_FREQUENCY:
+                continue
+            for key in {word, *_deletes(word)}:
+                self.by_key.setdefault(key, []).append(word)
+
+    def suggest(self, word: str) -> str | None:
+        lowered = word.lower()
+        if len(lowered) < MIN_LENGTH or lowered in self.counts:
+            return None
+        options = {c for key in {lowered, *_deletes(lowered)} for c in self.by_key.get(key, ())}
+        # An edit at the end is usually an inflection ("thing" → "things"), not a typo.
+        options = [c for c in options if _one_edit(lowered, c) and c[:-1] != lowered and lowered[:-1] != c
+                   and c[:-1] != lowered[:-1] and c.isalpha() == lowered.isalpha()]
+        if not options:
+            return None
+        best = max(options, key=lambda c: (self.counts[c], c))
+        return best if word.islower() else best.capitalize() if word[:1].isupper() else best
+
+    def correct(self, text: str) -> str:
+        return _WORD.sub(lambda m: self.suggest(m.group(0)) or m.group(0), text)
+
+
+def _deletes(word: str) -> set[str]:
+    return {word[:i] + word[i + 1:] for i in range(len(word))}
+
+
+def _one_edit(a: str, b: str) -> bool:
+    if a == b or abs(len(a) - len(b)) > 1:
+        return False
+    if len(a) == len(b):
+        diff = [i for i in range(len(a)) if a[i] != b[i]]
+        return len(diff) == 1 or (len(diff) == 2 and diff[1] == diff[0] + 1
+                                  and a[diff[0]] == b[diff[1]] and a[diff[1]] == b[diff[0]])
+    short, long_ = (a, b) if len(a) < len(b) else (b, a)
+    return any(long_[:i] + long_[i + 1:] == short for i in range(len(long_)))
+
+
+_SPELLERS: dict[str, Speller] = {}
+
+
+def speller_for(generation) -> Speller:
+    """One speller per index generation: its texts never change."""
+    speller = _SPELLERS.get(generation.name)
+    if speller is None:
+        speller = Speller(chunk.text for chunk in generation.chunks)
+        if len(_SPELLERS) > 4:
+            _SPELLERS.clear()
+        _SPELLERS[generation.name] = speller
+    return speller
