@@ -39,6 +39,8 @@ TARGETS = {
     "cold_start_s": 5.0,
     "bundled_build_s": 30.0,
     "peak_rss_mb": 1024.0,
+    "plan_p50_ms": 100.0,
+    "pdf_s": 3.0,
 }
 HEAVY_MODULES = ("torch", "sentence_transformers", "gradio", "chromadb", "langchain_core")
 
@@ -178,6 +180,7 @@ def phase_bundled(work: Path, options: dict) -> dict:
     out["answer_body_chars"] = percentiles([sum(len(st.text) for st in a.statements) for a in answered])
     out["latency_ms"], out["latency_cpu_ms"] = _timed_asks(assistant, questions)
     out["search_latency_ms"] = percentiles(_timed_searches(assistant, questions))
+    out["planner"] = _planner(assistant)
 
     # Incremental: a private copy of corpus and index, one note edited, then sync.
     corpus = work / "incremental-corpus"
@@ -196,6 +199,31 @@ def phase_bundled(work: Path, options: dict) -> dict:
     out["peak_rss_mb"] = peak_rss_mb()
     out["modules_loaded"] = {m: m in sys.modules for m in HEAVY_MODULES}
     return out
+
+
+def _planner(assistant) -> dict:
+    """The route planner on the example profiles: plan and PDF report timings, pathway size."""
+    from assistant.corpus import load_manifest
+    from assistant.plan import Profile, load_pathway
+
+    profiles = [Profile.from_file(p) for p in sorted((PROJECT_ROOT / "examples" / "profiles").glob("*.yaml"))]
+    plan_ms, pdf_s, pdf_pages = [], [], []
+    for profile in profiles:
+        assistant.plan(profile)  # warm: the pathway is loaded once per corpus
+        for _ in range(5):
+            started = time.perf_counter()
+            assistant.plan(profile)
+            plan_ms.append((time.perf_counter() - started) * 1000)
+        started = time.perf_counter()
+        pdf = assistant.report(profile, "pdf")
+        pdf_s.append(time.perf_counter() - started)
+        pdf_pages.append(pdf.count(b"/Type /Page") - pdf.count(b"/Type /Pages"))
+    pathway = load_pathway(assistant.settings.corpus_dir)
+    manifest = load_manifest(assistant.settings.corpus_dir)
+    official = sum(1 for f in pathway.facts.values() if any(not manifest[s].secondary for s in f.sources))
+    return {"profiles": len(profiles), "plan_ms": percentiles(plan_ms), "pdf_s": percentiles(pdf_s),
+            "pdf_pages": percentiles(pdf_pages), "steps": len(pathway.steps), "facts": len(pathway.facts),
+            "facts_official": official, "checklist_items": len(pathway.checklist)}
 
 
 def _timed_searches(assistant, questions) -> list[float]:
@@ -301,6 +329,7 @@ def phase_scale(work: Path, options: dict) -> dict:
     out["quality"] = _quality(report)
     out["latency_ms"], out["latency_cpu_ms"] = _timed_asks(assistant, questions)
     out["search_latency_ms"] = percentiles(_timed_searches(assistant, questions))
+    out["planner"] = _planner(assistant)
     out["peak_rss_mb"] = peak_rss_mb()
     return out
 
@@ -440,6 +469,9 @@ def check_targets(report: dict) -> list[dict]:
     add("cold start (s, median)", report.get("cold_start", {}).get("median_s"), TARGETS["cold_start_s"], "bundled")
     add("index build (s)", bundled.get("build_s"), TARGETS["bundled_build_s"], "bundled")
     add("peak RSS (MB)", bundled.get("peak_rss_mb"), TARGETS["peak_rss_mb"], "bundled")
+    planner = bundled.get("planner", {})
+    add("plan p50 (ms)", planner.get("plan_ms", {}).get("p50"), TARGETS["plan_p50_ms"], "example profiles")
+    add("PDF report max (s)", planner.get("pdf_s", {}).get("max"), TARGETS["pdf_s"], "example profiles")
     scale = report.get("scale")
     if scale:
         where = f"{scale['pages']} pages"
@@ -481,6 +513,15 @@ def format_table(report: dict) -> str:
         lines.append(f"  modules loaded by a cold ask       {', '.join(heavy) or 'none of the heavy ones'}")
     lines += [f"  index size on disk                {_mb(b['index_bytes'])}",
               f"  peak RSS                          {b['peak_rss_mb']:.0f} MB", ""]
+    pl = b.get("planner")
+    if pl:
+        lines += ["Route planner (example profiles)",
+                  f"  pathway                           {pl['steps']} steps, {pl['facts']} facts "
+                  f"({pl['facts_official']} with an official source), {pl['checklist_items']} checklist items",
+                  f"  plan                              p50 {pl['plan_ms']['p50']:.1f} ms, max {pl['plan_ms']['max']:.1f} ms "
+                  f"({pl['profiles']} profiles)",
+                  f"  PDF readiness report              p50 {pl['pdf_s']['p50']:.2f} s, max {pl['pdf_s']['max']:.2f} s, "
+                  f"{pl['pdf_pages']['p50']:.0f} pages", ""]
 
     comparison = report.get("comparison")
     if comparison:
