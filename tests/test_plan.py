@@ -66,6 +66,19 @@ def test_steps_and_checklist_name_facts_and_three_languages(pathway):
             assert item.facts, f"{step.id}: '{item('en')}' rests on no fact"
 
 
+def test_a_misspelt_key_is_a_clear_error(tmp_path):
+    import shutil
+
+    from assistant.plan import PathwayError
+
+    shutil.copytree(CORPUS, tmp_path / "corpus")
+    path = tmp_path / "corpus" / "pathway.yaml"
+    path.write_text(path.read_text(encoding="utf-8").replace("    requires: [classify]", "    require: [classify]", 1),
+                    encoding="utf-8")
+    with pytest.raises(PathwayError, match="unknown keys.*require"):
+        load_pathway(tmp_path / "corpus")
+
+
 def test_a_moved_anchor_is_a_clear_error(tmp_path):
     import shutil
 
@@ -203,6 +216,12 @@ def test_every_statement_of_every_plan_is_cited_by_a_source_that_states_it(name,
         for item in step.prepare:
             assert not item.quoted and item.citations, f"{name}/{step.id}: an uncited label"
     assert [c.n for c in plan.citations] == list(range(1, len(plan.citations) + 1))
+    profile = Profile.from_file(PROFILES / f"{name}.yaml")
+    report = make_readiness(profile, plan, pathway, PROMPTS)
+    for item in report.items:
+        for why in item.why:
+            citation = report.plan.citation(why.citations[0])
+            assert why.quoted and citation.quote == why.text, f"{name}/{item.id}: a reason that is not its quote"
 
 
 def test_same_profile_same_plan(pathway):

@@ -119,6 +119,14 @@ def _load(corpus_dir: Path, _mtime: float) -> Pathway:
             notes[topic, language] = _Note.read(path)
         return notes[topic, language]
 
+    _check_keys(data, {"version", "facts", "gaps", "steps", "checklist"}, "pathway.yaml")
+    for fid, spec in data["facts"].items():
+        _check_keys(spec, {"note", "anchor", "span"}, f"fact {fid}")
+    for raw in data["steps"]:
+        _check_keys(raw, {"id", "lead", "route", "name", "body", "requires", "optional", "prepare", "facts",
+                          "durations", "gaps"}, f"step {raw.get('id')}")
+    for raw in data["checklist"]:
+        _check_keys(raw, {"id", "label", "facts", "search"}, f"checklist item {raw.get('id')}")
     facts = {fid: _resolve(fid, spec, note, manifest) for fid, spec in data["facts"].items()}
 
     def label(raw: dict) -> Label:
@@ -155,6 +163,15 @@ def _load(corpus_dir: Path, _mtime: float) -> Pathway:
             raise PathwayError(f"checklist item {item.id} names unknown facts")
     return Pathway(facts=facts, steps=steps, gaps=gaps, checklist=checklist, manifest=manifest,
                    version=_corpus_version(corpus_dir))
+
+
+def _check_keys(mapping, allowed: set[str], where: str) -> None:
+    """The file's schema: a misspelt key would silently drop what it holds."""
+    if not isinstance(mapping, dict):
+        raise PathwayError(f"{where}: expected a mapping")
+    unknown = set(mapping) - allowed
+    if unknown:
+        raise PathwayError(f"{where}: unknown keys {sorted(unknown)} (allowed: {sorted(allowed)})")
 
 
 def _corpus_version(corpus_dir: Path) -> str:
