@@ -15,7 +15,7 @@ import numpy as np
 from ..index import Index
 from ..languages import terms, unknown_names
 from ..prompts import Phrases
-from ..provenance import citation_key, cite
+from ..provenance import citation_key, cite, source_kind, supporting_sources
 from ..retrieval import Retrieval, retrieve
 from ..settings import Settings
 from ..spelling import speller_for
@@ -50,6 +50,9 @@ SUBJECT_COVERAGE = 0.2
 # Kinds of answer that are lists: a sentence announcing a list ("… three kinds of applicants:")
 # holds them, with its items.
 ENUMERATED = ("who", "documents", "steps", "definition", "general")
+# An official page's sentence goes before a secondary source's when both fit about as well: the
+# assistant is for official answers, with secondary sources attributed when only they say it.
+SECONDARY_PENALTY = 0.08
 # Passages retrieved for the whole question still count for each part, below the part's own.
 WHOLE_QUESTION_WEIGHT = 0.6
 
@@ -225,6 +228,7 @@ def _candidates(retrieval: Retrieval, evidence: list[Hit], part: Part) -> list[C
             continue
         cosines = gen.sentence_vectors[idx] @ retrieval.query_vector
         heading_terms = set(terms(hit.chunk.locator.split("§ ", 1)[-1], lang)) if "§ " in hit.chunk.locator else set()
+        secondary = source_kind(hit.chunk, supporting_sources(hit.chunk, retrieval.corpus_dir)) == "secondary"
         for sentence_index, cosine in zip(idx, cosines):
             _, start, end = (int(x) for x in gen.sentence_rows[sentence_index])
             text = hit.chunk.text[start:end]
@@ -240,7 +244,7 @@ def _candidates(retrieval: Retrieval, evidence: list[Hit], part: Part) -> list[C
             named = subject & (set(terms(names.expand(text), lang)) | heading_terms)
             subject_share = len(named) / len(subject) if subject else 0.0
             score = (relevance + WEIGHTS["rank"] * RANK_PRIOR[min(rank, len(RANK_PRIOR) - 1)]
-                     + (WEIGHTS["intent"] if fits else 0.0))
+                     + (WEIGHTS["intent"] if fits else 0.0) - (SECONDARY_PENALTY if secondary else 0.0))
             out.append(Candidate(hit.chunk, start, end, score, relevance, subject_share,
                                  gen.sentence_vectors[sentence_index], fits))
     out.sort(key=lambda c: -c.score)
