@@ -189,3 +189,27 @@ def test_a_city_or_a_disease_does_not_cause_a_refusal(assistant, question):
 def test_out_of_scope_requests_are_declined(assistant, question):
     ans = assistant.ask(question)
     assert ans.abstained and not ans.citations
+
+
+def test_what_next_is_answered_from_the_route_planner(assistant):
+    """A founder who describes the product and asks what next gets the plan's next steps for that
+    situation first, then the procedure's stated durations for "how long"."""
+    from assistant.plan import Profile, load_pathway
+
+    question = "We're a CE-marked class IIa app for COPD patients at home. What are the next steps, and how long will it take?"
+    answer = assistant.ask(question)
+    plan = assistant.plan(Profile.from_question(question))
+    pathway = load_pathway(assistant.settings.corpus_dir)
+    first = pathway.facts[pathway.step(plan.next_steps[0].id).lead_fact].quote("en")
+    assert answer.direct == first
+    assert [p.intent for p in answer.parts] == ["steps", "duration"]
+    duration = answer.statements_of(1)
+    assert duration and "about one year" in duration[0].text
+    assert not answer.uncovered
+
+
+def test_typos_do_not_stop_the_answer(assistant):
+    answer = assistant.ask("Do I need a notifed body if my software is class IIa?")
+    assert not answer.abstained
+    assert "notified body" in answer.text
+    assert answer.question == "Do I need a notifed body if my software is class IIa?"  # the user's words

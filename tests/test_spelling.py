@@ -1,0 +1,24 @@
+"""Typos are read as the sources' words; real words the sources do not use are left alone."""
+
+from assistant.spelling import Speller
+
+TEXTS = ["A notified body assesses class IIa devices. The notified body issues a certificate.",
+         "Reimbursement by INAMI: the reimbursement request. Reimbursement is temporary or definitive.",
+         "The federal government and the government of the regions. Patients receive care and receive data.",
+         "Un site web. Le site de l'INAMI. Une note. La note de l'AFMPS."]
+
+
+def test_one_edit_typos_are_corrected():
+    speller = Speller(TEXTS)
+    assert speller.correct("Do I need a notifed body?") == "Do I need a notified body?"
+    assert speller.correct("INAMI reimbursment") == "INAMI reimbursement"
+    assert speller.correct("recieve") == "receive"  # two letters swapped
+    assert speller.correct("the Goverment") == "the Government"  # the writer's capital kept
+
+
+def test_real_words_and_short_words_are_left_alone():
+    speller = Speller(TEXTS)
+    # "suite" and "notre" are one edit from "site" and "note", but short words are too often real.
+    assert speller.correct("C'est quoi la suite pour notre app ?") == "C'est quoi la suite pour notre app ?"
+    assert speller.correct("governments") == "governments"  # an inflection, not a typo
+    assert speller.correct("notified") == "notified"
