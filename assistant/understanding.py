@@ -48,7 +48,7 @@ _CUES: dict[str, str] = {
              r"[ée]tapes?\b|\bla suite\b|\bque (?:faut-il|dois-je|devons-nous) faire\b|\bque faire\b|\bcomment\b|"
              r"\bmarche à suivre\b|\bproc[ée]dure|\bdans quel ordre\b|\bpar où commencer\b|\bvolgende stap|\bstappen\b|"
              r"\bwat nu\b|\bhoe (?:krijg|krijgen|vraag|vragen|begin|beginnen|dien|dienen|pak|pakken|gaan|gaat|moet|moeten|kan|kunnen|raak|geraak)\b|"
-             r"\bwelke volgorde\b|\bwat moeten (?:we|wij|ik) doen\b|\btraject\b",
+             r"\bwelke volgorde\b|\bwat moeten (?:we|wij|ik) doen\b|\btraject\b|\b(?:how|hoe|comment)\s*\?\s*$",
     "definition": r"\bwhat (?:is|are|'s|does\b.*\bmean)|\bwhat's\b|\bmeaning of\b|\bqu'est-ce qu|\bc'est quoi\b|\bc quoi\b|"
                   r"\bque (?:signifie|veut dire)\b|\bça veut dire\b|\bwat (?:is|zijn|betekent|houdt)\b|\bwat wil .* zeggen\b",
 }

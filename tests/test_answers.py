@@ -213,3 +213,16 @@ def test_typos_do_not_stop_the_answer(assistant):
     assert not answer.abstained
     assert "notified body" in answer.text
     assert answer.question == "Do I need a notifed body if my software is class IIa?"  # the user's words
+
+
+def test_known_gaps_are_said_for_the_part_that_asks_them(assistant):
+    """What the sources are known not to state (how to book the pre-submission meeting, a contact
+    person) is said for that part instead of letting nearby quotes pass for an answer."""
+    answer = assistant.ask("How do we book a pre-submission meeting with INAMI, and who is the contact person there?")
+    gaps = [s for s in answer.statements if s.role == "uncovered"]
+    assert any("pre-submission meeting" in s.text and "do not say how to request it" in s.text for s in gaps)
+    assert any("contact person" in s.text for s in gaps)
+    assert len(answer.uncovered) == 2
+    assert all(s.citation is None for s in gaps)
+    fr = assistant.ask("Une étude randomisée est-elle obligatoire pour le remboursement INAMI d'une app ?")
+    assert any("niveau de preuve" in s.text for s in fr.statements if s.role == "uncovered")

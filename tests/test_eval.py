@@ -2,8 +2,8 @@
 
 Measured on 2026-11-23 (hybrid, USE), notes' set: Recall@5 0.97, MRR 0.89, key facts 0.78
 (answers now ~800 characters instead of ~1,300), citation support 1.00, out-of-scope declined
-1.00 with 3.8% wrong refusals. Realistic founders' set: key facts 0.41, direct fact 0.21,
-citation attribution 0.95, gaps said 0.27, median 836 characters, out-of-scope declined 1.00
+1.00 with 3.8% wrong refusals. Realistic founders' set: key facts 0.42, direct fact 0.20,
+citation attribution 0.94, gaps said 0.60, median 850 characters, out-of-scope declined 1.00
 with 1.9% wrong refusals. The issue's targets for the realistic set are not met yet.
 """
 
@@ -97,7 +97,7 @@ def test_realistic_answers_are_short_and_answer_first(realistic):
     assert row["median_chars"] <= 900
     assert row["direct"] >= 0.16
     assert row["key_facts"] >= 0.36
-    assert row["uncovered_flagged"] >= 0.2
+    assert row["uncovered_flagged"] >= 0.5
 
 
 @pytest.mark.slow

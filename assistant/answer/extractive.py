@@ -116,7 +116,7 @@ def _gather(part: Part, whole: Retrieval, index: Index, language: str, settings:
                  if h not in evidence and holds(h.chunk.text, part.intent)]
         evidence += typed[:2]
     candidates = _candidates(own, evidence, part)
-    if from_plan.applies(part, understanding):
+    if from_plan.applies(part, understanding, settings.corpus_dir):
         planned = from_plan.next_step_sentences(understanding, language, settings.corpus_dir, settings.prompts_dir)
         candidates = _located(own, planned, language, candidates) + candidates
     elif from_plan.applies_duration(part, understanding):
@@ -259,11 +259,13 @@ def _compose(asked: str, language: str, parts: list[_PartEvidence], phrases: Phr
     chosen: list[tuple[int, str, Candidate | None]] = []  # (part, role, candidate or None when uncovered)
     answer_parts: list[AnswerPart] = []
     used: list[Candidate] = []
+    gaps = [from_plan.known_gaps(pe.part, language, settings.corpus_dir) for pe in parts]
     for number, pe in enumerate(parts):
         direct = _direct(pe, used)
-        answer_parts.append(AnswerPart(pe.part.text, pe.part.intent, direct is not None))
+        answer_parts.append(AnswerPart(pe.part.text, pe.part.intent, direct is not None and not gaps[number]))
         if direct is None:
-            chosen.append((number, "uncovered", None))
+            if not gaps[number]:
+                chosen.append((number, "uncovered", None))
             continue
         group = _with_list(direct, pe.candidates)
         chosen += [(number, "direct" if i == 0 else "item", c) for i, c in enumerate(group)]
@@ -294,6 +296,7 @@ def _compose(asked: str, language: str, parts: list[_PartEvidence], phrases: Phr
             citations.append(cite(numbers[key], cand.chunk, language, settings.corpus_dir))
         statements.append(Statement(cand.text, numbers[key], role, number))
     citations = _merged_quotes(citations, chosen, numbers)
+    statements = _with_gaps(statements, gaps)
     result = Answer(asked, language, "", False, citations, statements, conf, parts=answer_parts,
                     situation=understanding.situation.to_dict())
     result.text = render_markdown(result, phrases)
@@ -301,6 +304,17 @@ def _compose(asked: str, language: str, parts: list[_PartEvidence], phrases: Phr
 
 
 UNCOVERED_KINDS = ("cost", "duration", "date", "who", "documents")
+
+
+def _with_gaps(statements: list[Statement], gaps: list[list[str]]) -> list[Statement]:
+    """Each part's known gaps, said after what the sources do say for that part (once per answer)."""
+    out: list[Statement] = []
+    said: set[str] = set()
+    for number, texts in enumerate(gaps):
+        out += [s for s in statements if s.part == number]
+        out += [Statement(text, None, "uncovered", number) for text in texts if text not in said]
+        said.update(texts)
+    return out + [s for s in statements if s.part is None or s.part >= len(gaps)]
 
 
 def _direct(pe: _PartEvidence, used: list[Candidate]) -> Candidate | None:

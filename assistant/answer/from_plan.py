@@ -16,9 +16,14 @@ MAX_STEPS = 4
 OVERVIEW = ("gnius_three_steps", "inami_requires_notification")
 
 
-def applies(part: Part, understanding: Understanding) -> bool:
-    """"What next?" from a founder who describes their product, or "how do I get reimbursed?"."""
-    return part.intent == "steps" and (not understanding.situation.empty or bool(_REIMBURSEMENT.search(part.query)))
+def applies(part: Part, understanding: Understanding, corpus_dir: Path) -> bool:
+    """"What next?" from a founder who describes their product, or "how do I get reimbursed?";
+    not a question about one step ("how do we book the pre-submission meeting?")."""
+    if part.intent != "steps" or load_pathway(corpus_dir).gaps_asked(part.text):
+        return False
+    if not understanding.situation.empty:
+        return True
+    return bool(_REIMBURSED.search(part.query)) and not _OTHER_STEP.search(part.text)
 
 
 def applies_duration(part: Part, understanding: Understanding) -> bool:
@@ -36,6 +41,7 @@ _OTHER_STEP = re.compile(r"AFMPS|FAGG|FAMHP|notif|organisme notifi|notified body
                          r"eHealth|DPIA|AIPD|\bGEB\b|mHealthBelgium|convention|overeenkomst|h[oô]pita|ziekenhui",
                          re.I)
 _REIMBURSEMENT = re.compile(r"INAMI|RIZIV|NIHDI|rembours|reimburs|terugbet", re.I)
+_REIMBURSED = re.compile(r"rembours|reimburs|terugbet", re.I)
 
 
 def duration_sentences(language: str, corpus_dir: Path) -> list[tuple[str, str]]:
@@ -85,3 +91,11 @@ def locate(retrieval: Retrieval, topic: str, language: str, quote: str) -> tuple
             if s <= start < e or (start <= s < end):
                 return row, int(sentence), start, end
     return None
+
+
+def known_gaps(part: Part, language: str, corpus_dir: Path) -> list[str]:
+    """What the sources are known not to state, when the part asks it ("how do we book the
+    pre-submission meeting?", "is an RCT mandatory?"): said for that part instead of letting
+    nearby quotes pass for an answer."""
+    pathway = load_pathway(corpus_dir)
+    return [pathway.gaps[g](language) for g in pathway.gaps_asked(part.text)]

@@ -8,6 +8,7 @@ in its three languages). Provenance comes from the paragraph's source tags, not 
 from __future__ import annotations
 
 import hashlib
+import re
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -87,6 +88,12 @@ class Pathway:
     checklist: list[ChecklistSpec]
     manifest: dict[str, Source] = field(repr=False, default_factory=dict)
     version: str = ""  # hash of the pathway, the notes and the manifest: what the report was made from
+    # What a question asks when it hits a gap ("how do we book the pre-submission meeting?").
+    gap_questions: dict[str, re.Pattern] = field(default_factory=dict)
+
+    def gaps_asked(self, text: str) -> list[str]:
+        """The gaps a question (part) asks about, in the file's order."""
+        return [gap for gap, pattern in self.gap_questions.items() if pattern.search(text)]
 
     def step(self, step_id: str) -> StepSpec:
         return next(s for s in self.steps if s.id == step_id)
@@ -139,7 +146,14 @@ def _load(corpus_dir: Path, _mtime: float) -> Pathway:
             raise PathwayError(f"label {raw['en']!r} names unknown facts {unknown}")
         return Label({lang: raw[lang] for lang in LANGUAGES}, refs)
 
+    for gid, raw in data["gaps"].items():
+        _check_keys(raw, {"en", "fr", "nl", "facts", "asked"}, f"gap {gid}")
     gaps = {gid: label(raw) for gid, raw in data["gaps"].items()}
+    try:
+        gap_questions = {gid: re.compile("|".join(f"(?:{a})" for a in raw["asked"]), re.I)
+                         for gid, raw in data["gaps"].items() if raw.get("asked")}
+    except re.error as exc:
+        raise PathwayError(f"a gap's `asked` pattern does not compile: {exc}") from exc
     steps = []
     for raw in data["steps"]:
         refs = tuple(raw.get("facts", ())) + tuple(raw.get("durations", ())) + ((raw["lead"],) if raw.get("lead") else ())
@@ -162,7 +176,7 @@ def _load(corpus_dir: Path, _mtime: float) -> Pathway:
         if set(item.facts) - set(facts):
             raise PathwayError(f"checklist item {item.id} names unknown facts")
     return Pathway(facts=facts, steps=steps, gaps=gaps, checklist=checklist, manifest=manifest,
-                   version=_corpus_version(corpus_dir))
+                   version=_corpus_version(corpus_dir), gap_questions=gap_questions)
 
 
 def _check_keys(mapping, allowed: set[str], where: str) -> None:
