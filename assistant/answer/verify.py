@@ -78,15 +78,16 @@ def _unique(ids: tuple[str, ...]) -> tuple[str, ...]:
 # ---------------------------------------------------------------- facts
 
 _NUMBER_WORDS = {
-    "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8, "nine": 9, "ten": 10,
+    "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8, "nine": 9,
     "eleven": 11, "twelve": 12, "fifteen": 15, "twenty": 20, "thirty": 30, "forty": 40, "fifty": 50,
     "sixty": 60, "ninety": 90,
-    "deux": 2, "trois": 3, "quatre": 4, "cinq": 5, "sept": 7, "huit": 8, "neuf": 9, "dix": 10, "onze": 11,
+    "deux": 2, "trois": 3, "quatre": 4, "cinq": 5, "huit": 8, "dix": 10, "onze": 11,
     "douze": 12, "quinze": 15, "vingt": 20, "trente": 30, "quarante": 40, "cinquante": 50, "soixante": 60,
     "twee": 2, "drie": 3, "vier": 4, "vijf": 5, "zes": 6, "zeven": 7, "acht": 8, "negen": 9, "tien": 10,
-    "elf": 11, "twaalf": 12, "vijftien": 15, "twintig": 20, "dertig": 30, "veertig": 40, "vijftig": 50,
+    "twaalf": 12, "vijftien": 15, "twintig": 20, "dertig": 30, "veertig": 40, "vijftig": 50,
     "zestig": 60, "negentig": 90,
 }
+# Left out because they are also other words: ten (nl "ten slotte"), elf, neuf (new), sept (Sept.).
 _NUMBER_WORD = re.compile(r"(?<!\w)(" + "|".join(sorted(_NUMBER_WORDS, key=len, reverse=True)) + r")(?!\w)", re.I)
 _NUMBER = re.compile(r"(?<![\w.,])(\d{1,3}(?:[ .,\u00a0\u202f]\d{3})+(?![.,]?\d)|\d+(?:[.,]\d+)?)(?!\w)")
 _UNITS = {
@@ -107,7 +108,10 @@ _MONTHS = {
     8: r"august|ao[uû]t|augustus", 9: r"september|septembre", 10: r"october|octobre|oktober",
     11: r"november|novembre", 12: r"december|d[ée]cembre",
 }
-_MONTH = [(m, re.compile(rf"(?<!\w)(?:{p})(?!\w)", re.I)) for m, p in _MONTHS.items()]
+# A month counts as part of a date only beside a day or a year ("1 October 2023", "mai 2021"):
+# "may" is also a modal verb.
+_MONTH = [(m, re.compile(rf"(?<!\w)(?:\d{{1,2}}(?:er|st|nd|rd|th)?\s+(?:{p})|(?:{p})\s+\d{{1,2}}(?:st|nd|rd|th)?,?\s+\d{{4}}|(?:{p})\s+\d{{4}})(?!\w)", re.I))
+          for m, p in _MONTHS.items()]
 
 
 def numbers(text: str) -> set[tuple[str, str]]:
@@ -221,8 +225,18 @@ _GAP = re.compile(
     re.I)
 
 
+# Contrasts and idioms that hold a negative word without denying the claim: "X, not Y" restates
+# "X rather than Y", "at no cost" restates "free of charge".
+_NOT_DENIAL = re.compile(
+    r",\s*(?:and\s+)?not\b|\brather than\b|\binstead of\b|\bnot only\b|\b(?:at )?no (?:cost|charge)\b|"
+    r"\bno later than\b|\bet non\b|,\s*(?:et\s+)?(?:non|pas)\b|\bplut[ôo]t que\b|\bau lieu de\b|\bnon seulement\b|"
+    r"\bsans frais\b|\bne\b[^.]{0,30}\bque\b|"
+    r"\ben niet\b|,\s*niet\b|\bin plaats van\b|\bniet alleen\b|\bzonder kosten\b|\buiterlijk\b",
+    re.I)
+
+
 def negated(text: str) -> bool:
-    return bool(_NEGATION.search(text))
+    return bool(_NEGATION.search(_NOT_DENIAL.sub(" ", text)))
 
 
 def is_instruction(text: str) -> bool:
