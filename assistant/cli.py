@@ -49,7 +49,7 @@ def cmd_eval(args) -> int:
     from .api import CALIBRATION_FILE, Assistant
     from .evaluation import GOLD_SETS, Report, calibrate_threshold, evaluate, load_gold
 
-    if args.calibrate and args.backend != "extractive":
+    if args.calibrate and args.backend == "llm":
         print("assistant eval: --calibrate sets the abstention threshold of the evidence; run it with the "
               "extractive backend", file=sys.stderr)
         return 2
