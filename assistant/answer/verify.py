@@ -57,8 +57,9 @@ def parse(output: str) -> list[GeneratedSentence]:
             out[-1] = GeneratedSentence(prev.text, _unique(prev.cited + _ids(leading.group(0))))
             raw = raw[leading.end():]
         ids = _ids(raw)
-        clean = re.sub(r"\s+([.,;:!?])", r"\1", _MARKER.sub(" ", raw))
-        clean = re.sub(r"\s+", " ", clean).strip()
+        # A marker goes with the space before it ("30 days [P2]." → "30 days."); French spacing
+        # before ":" stays.
+        clean = re.sub(r"\s+", " ", re.sub(r"\s*" + _MARKER.pattern, "", raw, flags=re.I)).strip()
         if any(c.isalnum() for c in clean):
             out.append(GeneratedSentence(clean, ids))
     return out
@@ -89,7 +90,11 @@ _NUMBER_WORDS = {
 }
 # Left out because they are also other words: ten (nl "ten slotte"), elf, neuf (new), sept (Sept.).
 _NUMBER_WORD = re.compile(r"(?<!\w)(" + "|".join(sorted(_NUMBER_WORDS, key=len, reverse=True)) + r")(?!\w)", re.I)
-_NUMBER = re.compile(r"(?<![\w.,])(\d{1,3}(?:[ .,\u00a0\u202f]\d{3})+(?![.,]?\d)|\d+(?:[.,]\d+)?)(?!\w)")
+_NUMBER = re.compile(r"(?<![\w.,])(\d{1,3}(?:[ .,\u00a0\u202f]\d{3})+(?![.,]?\d)|\d+(?:[.,]\d+)?)"
+                     r"(?:er|re|e|ème|st|nd|rd|th|ste|de)?(?!\w)")
+# Codes that carry a number: the pyramid levels (M1, M3), annexes and the like.
+_CODE = re.compile(r"(?<![\w-])([A-Z]{1,3}\d{1,3})(?!\w)")
+_CLASS = re.compile(r"(?i:\bclass(?:e|es)?|\bklasse)\s+(I{1,3}[ab]?|IV)(?![\w])")
 _UNITS = {
     "day": r"days?|jours?|dagen|dag|werkdagen|kalenderdagen",
     "week": r"weeks?|semaines?|weken",
@@ -131,6 +136,8 @@ def numbers(text: str) -> set[tuple[str, str]]:
         if not unit and re.search(r"(?:€|eur)\s*$", before, re.I):
             unit = "euro"
         found.add((value, unit))
+    found |= {(code, "code") for code in _CODE.findall(text)}
+    found |= {(cls, "class") for cls in _CLASS.findall(text)}
     return found
 
 
@@ -349,9 +356,16 @@ class Verifier:
         absent_months = months(text) - months(evidence)
         if absent_months:
             return "a month the cited passages do not give"
-        names = self.organisations.named(text) - self.organisations.named(context)
+        named = self.organisations.named(text)
+        names = named - self.organisations.named(context)
         if names:
             return f"{', '.join(self.organisations.name_of(g) for g in sorted(names))} not named in the cited passages"
+        # A body swapped for another the passage also names: the sentence that supports the claim
+        # names one body, the claim another.
+        supporting = self.organisations.named(best_sentence)
+        if named - supporting and supporting - named:
+            return (f"{', '.join(self.organisations.name_of(g) for g in sorted(named - supporting))} where the "
+                    f"supporting sentence names {', '.join(self.organisations.name_of(g) for g in sorted(supporting - named))}")
         if negated(text) != negated(best_sentence):
             return "negation differs from the supporting sentence"
         return ""
