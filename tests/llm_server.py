@@ -49,6 +49,10 @@ class ScriptedLLM:
             def log_message(self, *args):  # keep test output clean
                 pass
 
+            def do_GET(self):
+                owner.requests.append({"path": self.path, "body": None})
+                self.send_error(404)
+
             def do_POST(self):
                 body = json.loads(self.rfile.read(int(self.headers.get("Content-Length") or 0)) or b"{}")
                 owner.requests.append({"path": self.path, "body": body})

@@ -242,3 +242,16 @@ def test_settings_from_the_environment_and_clear_errors(monkeypatch):
         Assistant(settings=settings.with_(answer_backend="gpt"))
     with pytest.raises(ValueError, match="provider:model"):
         Assistant(settings=settings.with_(llm_model="llama3.2"))
+
+
+def test_langsmith_tracing_switched_on_elsewhere_sends_nothing(bundled_index, monkeypatch):
+    """A LANGSMITH_TRACING variable set for other programs must not ship questions and passages to
+    a tracing service: here the "service" is a local recorder, which must see nothing."""
+    with ScriptedLLM(lambda messages: "") as tracer, ScriptedLLM(planted_errors) as server:
+        monkeypatch.setenv("LANGSMITH_TRACING", "true")
+        monkeypatch.setenv("LANGSMITH_ENDPOINT", tracer.ollama_url)
+        monkeypatch.setenv("LANGSMITH_API_KEY", "lsv2-test")
+        answer = llm_assistant(bundled_index, server).ask(QUESTION_EN)
+        assert answer.backend == "llm" and answer.removed == 3
+        time.sleep(3)  # LangSmith uploads from a background thread, in batches
+    assert tracer.requests == []

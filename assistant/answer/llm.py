@@ -9,6 +9,7 @@ module is imported only when `answer_backend = "llm"`.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import threading
 import time
@@ -89,14 +90,15 @@ class LLMAnswerer:
             try:
                 # Streamed even without a listener: the deadline is checked between pieces, so a
                 # server that trickles tokens forever is cut off too.
-                for chunk in model.stream(messages):
-                    piece = _text_of(chunk)
-                    if piece:
-                        pieces.append(piece)
-                        if on_token is not None:
-                            on_token(piece)
-                    if time.monotonic() > deadline:
-                        raise GenerationTimeout(f"no complete answer within {settings.llm_timeout:g} s")
+                with _no_tracing():
+                    for chunk in model.stream(messages):
+                        piece = _text_of(chunk)
+                        if piece:
+                            pieces.append(piece)
+                            if on_token is not None:
+                                on_token(piece)
+                        if time.monotonic() > deadline:
+                            raise GenerationTimeout(f"no complete answer within {settings.llm_timeout:g} s")
                 return "".join(pieces)
             except Exception as exc:
                 # Retry only what a second request can fix: not a timeout (the server is slow and
@@ -150,6 +152,16 @@ def chat_model_factory(settings: Settings) -> Callable[[], Any]:
     if settings.llm_base_url:
         kwargs["base_url"] = settings.llm_base_url
     return lambda: init_chat_model(model, model_provider=provider, **kwargs)
+
+
+def _no_tracing():
+    """Questions and passages go to the configured model and nowhere else: LangSmith tracing, which
+    a LANGSMITH_TRACING variable meant for other programs would switch on, stays off here."""
+    try:
+        from langsmith import tracing_context
+    except ImportError:
+        return contextlib.nullcontext()
+    return tracing_context(enabled=False)
 
 
 def _text_of(chunk) -> str:
