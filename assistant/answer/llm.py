@@ -49,7 +49,11 @@ class LLMAnswerer:
         self._model = None
         self._model_key: tuple | None = None
         self._lock = threading.Lock()
-        chat_model_factory(settings)  # fail now when the packages or the model name are wrong
+        try:
+            chat_model_factory(settings)  # fail now when the packages or the model name are wrong
+        except ImportError as exc:
+            raise ImportError(f"the llm answer backend needs LangChain's chat-model packages: pip install "
+                              f"'belgian-health-reimbursement-assistant[llm]' ({exc})") from exc
 
     def answer(self, question: str, language: str, index: Index, settings: Settings, phrases: Phrases,
                threshold: float, *, asked: str | None = None,
