@@ -27,6 +27,9 @@ def test_parse_attaches_markers_to_their_sentence():
         GeneratedSentence("The sources do not state the fee.", ("P9",)),
     ]
     assert parse("") == [] and parse("[P1]") == []
+    # A marker ends its sentence even after an initial-like "I."; inside a sentence it does not.
+    assert [s.text for s in parse("Other software is class I. [P3] The FAMHP decides [P2]. Next [P1] one.")] == [
+        "Other software is class I.", "The FAMHP decides.", "Next one."]
 
 
 def test_numbers_keep_their_unit_across_languages():

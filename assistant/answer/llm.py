@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import re
 import threading
 import time
 from collections.abc import Callable
@@ -191,10 +192,12 @@ def prompt_messages(question: str, understanding: Understanding, passages: list[
                     phrases: Phrases) -> list[tuple[str, str]]:
     blocks = []
     for p in passages:
-        source = " — ".join(x for x in (p.chunk.title, p.chunk.locator) if x)
+        source = " — ".join(x for x in (p.chunk.title, p.chunk.locator) if x).replace('"', "'")
         # The passage text sits between tags the system prompt does not trust; a passage cannot
         # close its own tag.
-        text = " ".join(p.chunk.text.split()).replace("</passage", "</ passage")
+        # Paragraph breaks kept: they end sentences the way the verifier reads them.
+        text = "\n\n".join(" ".join(para.split()) for para in re.split(r"\n\s*\n", p.chunk.text) if para.strip())
+        text = text.replace("</passage", "</ passage")
         blocks.append(f'<passage id="{p.pid}" source="{source}">\n{text}\n</passage>')
     parts = "\n".join(f"{i}. {part.text}" for i, part in enumerate(understanding.parts, start=1))
     user = phrases("llm.user").format(question=question, situation=situation_text(understanding, phrases),

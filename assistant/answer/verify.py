@@ -48,6 +48,9 @@ def parse(output: str) -> list[GeneratedSentence]:
     """The model's text as sentences with the passage ids each cites. A marker placed after the
     full stop ("… 30 days. [P2]") belongs to the sentence before it."""
     text = _MARKUP.sub("", output or "")
+    # A citation closes its sentence: "… class I. [P3] The FAMHP …" is two sentences even where the
+    # splitter would read "I." as an initial.
+    text = re.sub(r"((?i:" + _MARKER.pattern + r")[.!?]?)[ \t]+(?=[\"«“]?[A-ZÀ-Ý])", r"\1\n\n", text)
     out: list[GeneratedSentence] = []
     for start, end in sentence_spans(text):
         raw = text[start:end]
@@ -339,7 +342,7 @@ class Verifier:
         if passage is None:
             return Check(sentence, False, "the cited passages hold only instructions", 0.0, vector=vector)
         found = dict(support=best, passage=passage, quote=span, vector=vector)
-        reason = self._facts(sentence.text, known, passage.chunk.text[span[0]:span[1]])
+        reason = self._facts(sentence.text, known, _closest_piece(passage.chunk.text[span[0]:span[1]], sentence.text))
         if not reason and best < self.threshold:
             reason = f"meaning not supported by the cited passages ({best:.2f} < {self.threshold:.2f})"
         if not reason and unknown:
@@ -381,6 +384,29 @@ class Verifier:
             return Check(sentence, False, "a gap statement that names a body the question does not", 0.0,
                          gap=True, vector=vector)
         return Check(sentence, True, "", 0.0, gap=True, vector=vector)
+
+
+def _closest_piece(span_text: str, sentence: str) -> str:
+    """The part of a supporting span that the sentence restates: a span of the index can hold
+    two sentences (a list item and the paragraph after it), and a negation in the other one
+    says nothing about this claim."""
+    pieces = [p for p in _pieces(span_text) if p.strip()] or [span_text]
+    if len(pieces) == 1:
+        return pieces[0]
+    mine = _words(sentence)
+    # Shared words, discounted by the piece's length so that a long piece does not win by size.
+    return max(pieces, key=lambda p: len(mine & _words(p)) / max(len(_words(p)), 1) ** 0.5)
+
+
+def _words(text: str) -> set[str]:
+    return set(re.findall(r"\w+", text.lower()))
+
+
+def _pieces(text: str) -> list[str]:
+    out = []
+    for para in re.split(r"\n\s*\n", text):
+        out += [para[a:b] for a, b in sentence_spans(para)]
+    return out
 
 
 def quotable(text: str) -> bool:
