@@ -18,7 +18,13 @@ def _settings(args, **extra) -> Settings:
 def cmd_ask(args) -> int:
     from .api import Assistant
 
-    answer = Assistant(settings=_settings(args)).ask(args.question, language=args.language)
+    settings = _settings(args, answer_backend=args.backend)
+    # The model's draft goes to standard error as it comes; standard output gets the verified answer.
+    on_token = None if args.json or settings.answer_backend == "extractive" else (
+        lambda piece: print(piece, end="", file=sys.stderr, flush=True))
+    answer = Assistant(settings=settings).ask(args.question, language=args.language, on_token=on_token)
+    if on_token is not None:
+        print(file=sys.stderr)
     print(json.dumps(answer.to_dict(), ensure_ascii=False, indent=2) if args.json else answer.text)
     return 0
 
@@ -156,6 +162,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("question")
     p.add_argument("--language", choices=["fr", "nl", "en"], default=None, help="answer language (default: detected)")
     p.add_argument("--json", action="store_true", help="print the answer as JSON")
+    p.add_argument("--backend", choices=["extractive", "llm"], default=None,
+                   help="who writes the answer (default: ASSISTANT_ANSWER_BACKEND or extractive); llm streams the "
+                        "model's draft to standard error, then prints the verified answer")
 
     p = add("ingest", "Add your own files (PDF, DOCX, HTML, Markdown, text) to the index.", cmd_ingest)
     p.add_argument("files", nargs="+", type=Path)

@@ -255,3 +255,15 @@ def test_langsmith_tracing_switched_on_elsewhere_sends_nothing(bundled_index, mo
         assert answer.backend == "llm" and answer.removed == 3
         time.sleep(3)  # LangSmith uploads from a background thread, in batches
     assert tracer.requests == []
+
+
+def test_cli_ask_streams_the_draft_to_stderr_and_prints_the_verified_answer(bundled_index, monkeypatch, capsys):
+    from assistant.cli import main
+
+    with ScriptedLLM(planted_errors) as server:
+        monkeypatch.setenv("ASSISTANT_LLM_MODEL", "ollama:scripted")
+        monkeypatch.setenv("ASSISTANT_LLM_BASE_URL", server.ollama_url)
+        assert main(["ask", QUESTION_EN, "--backend", "llm", "--index-dir", str(bundled_index)]) == 0
+    out, err = capsys.readouterr()
+    assert DEADLINE in err and WRONG_BODY in err  # the draft, as the model wrote it
+    assert FAITHFUL_EN in out and DEADLINE not in out and WRONG_BODY not in out
