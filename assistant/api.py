@@ -7,11 +7,11 @@ import re
 import threading
 import tomllib
 import unicodedata
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from functools import lru_cache
 from pathlib import Path
 
-from .answer.extractive import answer as extractive_answer
+from .answer.base import Answerer, answerer_for
 from .plan import Plan, Profile, Readiness, load_pathway, make_plan
 from .plan.pdf import report_pdf
 from .plan.profile import as_profile
@@ -46,6 +46,7 @@ class Assistant:
         elif index_dir is not None or overrides:
             settings = settings.with_(**({"index_dir": Path(index_dir)} if index_dir else {}), **overrides)
         self.settings = settings
+        self.answerer: Answerer = answerer_for(settings)  # fails now on an unknown backend
         self.index = Index(settings)
         self._lock = threading.Lock()
         self.sync_corpus()
@@ -120,9 +121,12 @@ class Assistant:
 
     # ------------------------------------------------------------ questions
 
-    def ask(self, question: str, language: str | None = None, *, history: list[str] | None = None) -> Answer:
+    def ask(self, question: str, language: str | None = None, *, history: list[str] | None = None,
+            on_token: Callable[[str], None] | None = None) -> Answer:
         """`history`: the earlier user questions of the conversation, oldest first; a follow-up
-        ("and how long does that take?") is retrieved together with the question it continues."""
+        ("and how long does that take?") is retrieved together with the question it continues.
+        `on_token`: called with each piece of generated text as it arrives (llm backend only);
+        the returned Answer holds only what verification kept."""
         question = clean_question(question)
         if language is not None and language not in LANGUAGES:
             raise ValueError(f"language must be one of {', '.join(LANGUAGES)} or None")
@@ -134,7 +138,11 @@ class Assistant:
         if not any(any(c.isalpha() for c in w) for w in words(question)):
             return Answer(question, lang, phrases("errors.unreadable"), True)
         query = contextualise(question, [clean_question(h) for h in history or [] if isinstance(h, str)])
-        return extractive_answer(query, lang, self.index, self.settings, phrases, self.threshold, asked=question)
+        answerer = self.answerer
+        if answerer.name != self.settings.answer_backend:  # settings replaced after construction (eval does)
+            answerer = self.answerer = answerer_for(self.settings)
+        return answerer.answer(query, lang, self.index, self.settings, phrases, self.threshold, asked=question,
+                               on_token=on_token)
 
     def search(self, question: str, language: str | None = None, k: int = 5) -> list[Hit]:
         """The k best passages for a question, ranked as the answer step sees them."""

@@ -18,7 +18,13 @@ def _settings(args, **extra) -> Settings:
 def cmd_ask(args) -> int:
     from .api import Assistant
 
-    answer = Assistant(settings=_settings(args)).ask(args.question, language=args.language)
+    settings = _settings(args, answer_backend=args.backend)
+    # The model's draft goes to standard error as it comes; standard output gets the verified answer.
+    on_token = None if args.json or settings.answer_backend == "extractive" else (
+        lambda piece: print(piece, end="", file=sys.stderr, flush=True))
+    answer = Assistant(settings=settings).ask(args.question, language=args.language, on_token=on_token)
+    if on_token is not None:
+        print(file=sys.stderr)
     print(json.dumps(answer.to_dict(), ensure_ascii=False, indent=2) if args.json else answer.text)
     return 0
 
@@ -84,16 +90,28 @@ def cmd_eval(args) -> int:
     from .api import CALIBRATION_FILE, Assistant
     from .evaluation import GOLD_SETS, Report, calibrate_threshold, evaluate, load_gold
 
-    chosen = list(GOLD_SETS) if args.set == "both" else [args.set]
-    gold = {name: load_gold(GOLD_SETS[name]) for name in chosen}
+    if args.calibrate and args.backend == "llm":
+        print("assistant eval: --calibrate sets the abstention threshold of the evidence; run it with the "
+              "extractive backend", file=sys.stderr)
+        return 2
+    if args.gold:
+        gold = {args.gold.name: load_gold(args.gold)}
+        if not any(gold.values()):
+            print(f"assistant eval: no gold questions (*.yaml) in {args.gold}", file=sys.stderr)
+            return 2
+    else:
+        chosen = list(GOLD_SETS) if args.set == "both" else [args.set]
+        gold = {name: load_gold(GOLD_SETS[name]) for name in chosen}
     presets = list(PRESETS) if args.compare else [args.preset]
     reports = []
     for name in presets:
         preset = PRESETS[name]
         index_dir = args.index_dir or (PROJECT_ROOT / ".cache" / "eval-index" / preset["embedding_model"])
-        settings = Settings.from_env(index_dir=index_dir, **preset, show_progress=not args.json)
+        settings = Settings.from_env(index_dir=index_dir, **preset, show_progress=not args.json,
+                                     answer_backend=args.backend)
         assistant = Assistant(settings=settings)
-        label = f"threshold {assistant.threshold:.4f}"
+        label = f"threshold {assistant.threshold:.4f}" + (
+            f", backend llm ({settings.llm_model})" if settings.answer_backend == "llm" else "")
         runs = {s: evaluate(assistant, qs, label=f"[{name}] {s} set, {label}") for s, qs in gold.items()}
         if args.calibrate:
             # One threshold for both sets: the notes' vocabulary and founders' own words.
@@ -179,6 +197,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("question")
     p.add_argument("--language", choices=["fr", "nl", "en"], default=None, help="answer language (default: detected)")
     p.add_argument("--json", action="store_true", help="print the answer as JSON")
+    p.add_argument("--backend", choices=["extractive", "llm"], default=None,
+                   help="who writes the answer (default: ASSISTANT_ANSWER_BACKEND or extractive); llm streams the "
+                        "model's draft to standard error, then prints the verified answer")
 
     p = add("plan", "Plan the route to reimbursement for a founder's profile (YAML or JSON), with a "
                     "pre-submission readiness report.", cmd_plan)
@@ -207,6 +228,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--compare", action="store_true", help="run every preset (MiniLM, USE, BM25, hybrid)")
     p.add_argument("--calibrate", action="store_true",
                    help="choose the abstention threshold on the gold set and store it in assistant/calibration.toml")
+    p.add_argument("--backend", choices=["extractive", "llm"], default=None,
+                   help="who writes the answers (default: ASSISTANT_ANSWER_BACKEND or extractive); llm uses "
+                        "ASSISTANT_LLM_MODEL, ASSISTANT_LLM_BASE_URL… and also reports the share of generated "
+                        "sentences verification removed")
+    p.add_argument("--gold", type=Path, default=None, metavar="DIR",
+                   help="a folder of gold *.yaml files to run instead of the bundled sets")
     p.add_argument("--json", action="store_true")
     p = add("fetch", "Download the official documents of corpus/sources.toml into the local cache and index "
                      "them beside the notes; only what changed is embedded again.", cmd_fetch)

@@ -172,6 +172,16 @@ class Report:
         }
 
     @property
+    def generation(self) -> dict[str, float]:
+        """llm backend: sentences the model wrote, the share verification removed, and how many
+        answers fell back to the extractive one (timeouts, nothing verified)."""
+        generated = sum(r.answer.generated for r in self.results)
+        removed = sum(r.answer.removed for r in self.results)
+        return {"generated": generated, "removed": removed, "removed_share": _ratio(removed, generated) if generated else 0.0,
+                "answers_generated": sum(1 for r in self.results if r.answer.backend == "llm"),
+                "fallbacks": sum(1 for r in self.results if r.answer.fallback)}
+
+    @property
     def latency_ms(self) -> dict[str, float]:
         times = sorted(r.seconds * 1000 for r in self.results)
         return {"p50": statistics.median(times), "p95": times[max(0, int(round(0.95 * len(times))) - 1)]}
@@ -184,12 +194,15 @@ class Report:
             "abstention": self.abstention,
             "abstention_cross_validated": cross_validated_abstention(self),
             "latency_ms": self.latency_ms,
+            "generation": self.generation,
             "questions": [
                 {"id": r.question.id, "rank": r.rank, "abstained": r.answer.abstained, "direct_ok": r.direct_ok,
                  "attributed": r.attributed, "attributable": r.attributable, "flagged": r.flagged,
                  "chars": r.body_chars,
                  "confidence": r.answer.confidence, "facts_found": r.facts_found,
-                 "facts": len(r.question.key_facts), "out_of_scope": r.question.out_of_scope}
+                 "facts": len(r.question.key_facts), "out_of_scope": r.question.out_of_scope,
+                 "backend": r.answer.backend, "generated": r.answer.generated, "removed": r.answer.removed,
+                 "fallback": r.answer.fallback}
                 for r in self.results
             ],
         }
@@ -209,6 +222,10 @@ class Report:
                      f"| ask() p50 {self.latency_ms['p50']:.0f} ms p95 {self.latency_ms['p95']:.0f} ms")
         lines.append(f"abstention with a threshold calibrated on other questions (5-fold): out-of-scope "
                      f"{cv['recall']:.3f}, wrong abstentions {cv['wrong_abstentions']:.3f}")
+        g = self.generation
+        if g["generated"] or g["fallbacks"]:
+            lines.append(f"generated answers {g['answers_generated']} | generated sentences {g['generated']}, removed by "
+                         f"verification {g['removed']} ({g['removed_share']:.3f}) | fallbacks to extractive {g['fallbacks']}")
         return "\n".join(lines)
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, fields, replace
+from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -45,6 +45,21 @@ class Settings:
     chroma_port: int = 8000
 
     show_progress: bool = True
+
+    # Who writes the answer: "extractive" (quotes only, offline, the default) or "llm" (a LangChain
+    # chat model writes it from the same passages; every sentence is verified, the extractive
+    # answer is the fallback). See assistant/answer/base.py.
+    answer_backend: str = "extractive"
+    # "provider:model" as LangChain's init_chat_model takes it: "ollama:llama3.2",
+    # "openai:qwen2.5-7b-instruct" (any OpenAI-compatible server with llm_base_url).
+    llm_model: str = "ollama:llama3.2"
+    llm_base_url: str | None = None  # e.g. http://127.0.0.1:8080/v1 (llama.cpp, vLLM), http://127.0.0.1:11434 (Ollama)
+    llm_api_key: str | None = field(default=None, repr=False)  # never printed with the settings
+    llm_timeout: float = 60.0  # seconds for the whole generation; past it the extractive answer is given
+    llm_max_retries: int = 1  # further attempts after a failed request (not after a timeout mid-stream)
+    llm_max_tokens: int = 700
+    llm_temperature: float = 0.0
+    llm_passages: int = 6  # passages the model receives, as [P1]…[Pn]
 
     def with_(self, **changes) -> Settings:
         return replace(self, **changes)

@@ -139,6 +139,9 @@ class Statement:
     citation: int | None
     role: str  # direct | point | phrase | uncovered
     part: int = 0  # which sub-question of the question it answers
+    # True: a generated sentence checked against its cited passage (llm backend). None: nothing
+    # was generated (a verbatim quote or a fixed phrase), so there was nothing to check.
+    verified: bool | None = None
 
 
 @dataclass(frozen=True)
@@ -148,6 +151,21 @@ class AnswerPart:
     question: str
     intent: str  # steps | yesno | duration | cost | who | documents | definition | comparison | date | general
     covered: bool
+
+
+@dataclass(frozen=True)
+class Rejection:
+    """A generated sentence that verification removed, with the reason (for audits and eval)."""
+
+    text: str
+    reason: str
+    cited: tuple[str, ...] = ()  # the passage ids it cited ("P2")
+    replaced_by: str = ""  # the quote shown instead, when one supported the same point
+
+    def to_dict(self) -> dict[str, Any]:
+        data = asdict(self)
+        data["cited"] = list(self.cited)
+        return data
 
 
 @dataclass
@@ -163,6 +181,11 @@ class Answer:
     parts: list[AnswerPart] = field(default_factory=list)
     situation: dict[str, Any] = field(default_factory=dict)  # what the question says of the founder's product
     refusal: str = ""  # "" | uncertain (sources do not answer) | out_of_scope (not what this assistant is for)
+    backend: str = "extractive"  # the answerer that wrote it: extractive | llm
+    generated: int = 0  # sentences the model wrote (llm backend)
+    removed: int = 0  # of those, how many verification removed (dropped or replaced by a quote)
+    rejected: list[Rejection] = field(default_factory=list)  # the removed sentences and why
+    fallback: str = ""  # why the llm backend fell back to the extractive answer ("" when it did not)
 
     @property
     def direct(self) -> str:
@@ -193,6 +216,11 @@ class Answer:
             "citations": [c.to_dict() for c in self.citations],
             "statements": [asdict(s) for s in self.statements],
             "closest": [c.to_dict() for c in self.closest],
+            "backend": self.backend,
+            "generated": self.generated,
+            "removed": self.removed,
+            "rejected": [r.to_dict() for r in self.rejected],
+            "fallback": self.fallback,
         }
 
 

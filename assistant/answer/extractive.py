@@ -57,6 +57,19 @@ SECONDARY_PENALTY = 0.08
 WHOLE_QUESTION_WEIGHT = 0.6
 
 
+class ExtractiveAnswerer:
+    """The default answerer (see base.py): quotes only, nothing generated."""
+
+    name = "extractive"
+
+    def __init__(self, settings: Settings | None = None):
+        pass  # nothing to set up: the index and settings come with each question
+
+    def answer(self, question: str, language: str, index: Index, settings: Settings, phrases: Phrases,
+               threshold: float, *, asked: str | None = None, on_token=None) -> Answer:
+        return answer(question, language, index, settings, phrases, threshold, asked=asked)
+
+
 @dataclass(frozen=True)
 class Candidate:
     chunk: Chunk

@@ -31,7 +31,7 @@ def render_markdown(answer: Answer, phrases: Phrases, *, cite: Callable[[int], s
     def line(s: Statement) -> str:
         if s.citation is None:
             return f"*{text(s.text)}*"
-        marker = cite(s.citation)
+        marker = cite(s.citation) + (" ✓" if s.verified else "")  # generated, and checked against it
         citation = by_n.get(s.citation)
         if citation is not None and citation.kind == "secondary" and not _ATTRIBUTED.search(s.text):
             marker += f" *({text(phrases('labels.secondary'))})*"
@@ -53,6 +53,11 @@ def render_markdown(answer: Answer, phrases: Phrases, *, cite: Callable[[int], s
                 lines += ["", f"**{text(phrases('labels.points'))}**"]
             lines += [f"- {line(s)}" for s in rest]
     if upto is None or upto >= len(answer.statements):
+        # Generated answers say what verification removed, and when none could be used.
+        if answer.removed and not answer.fallback:
+            lines += ["", f"*{text(phrases('llm.removed').format(n=answer.removed))}*"]
+        if answer.fallback:
+            lines += ["", f"*{text(phrases('llm.fallback'))}*"]
         lines += ["", f"**{text(phrases('labels.sources'))}**"]
         lines += [f"- {cite(c.n)} {source_line(c)}" if cite(c.n) != f"[{c.n}]" else f"[{c.n}] {source_line(c)}"
                   for c in answer.citations]

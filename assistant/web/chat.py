@@ -14,7 +14,9 @@ os.environ["GRADIO_ANALYTICS_ENABLED"] = "False"
 
 import html  # noqa: E402
 import logging  # noqa: E402
+import queue  # noqa: E402
 import re  # noqa: E402
+import threading  # noqa: E402
 import time  # noqa: E402
 import tomllib  # noqa: E402
 from collections.abc import Iterator  # noqa: E402
@@ -168,6 +170,11 @@ def answer_steps(answer: Answer, turn: int, labels: Labels) -> Iterator[str]:
     yield answer_markdown(answer, turn, labels)
 
 
+def draft_markdown(text: str, labels: Labels) -> str:
+    """The model's text while it is being written: shown as a draft until verification is done."""
+    return notice("draft", f"{md_text(text)}\n\n*{md_text(labels('verifying'))}*")
+
+
 def notice(kind: str, markdown: str) -> str:
     # Blank lines around the body let the Markdown inside the <div> be rendered.
     return f'<div class="notice {kind}">\n\n{markdown}\n\n</div>'
@@ -279,7 +286,10 @@ class Handlers:
         chat.append({"role": "user", "content": md_text(question)})
         yield list(chat), convo, sources_html(convo, labels), ""  # the question shows while it is answered
         try:
-            answer = self.assistant.ask(question, history=list(convo.questions))
+            if self.assistant.settings.answer_backend == "extractive":
+                answer = self.assistant.ask(question, history=list(convo.questions))
+            else:
+                answer = yield from self._generated(question, chat, convo, labels)
         except Exception:
             log.exception("answering failed for %r", question)
             chat.append({"role": "assistant", "content": notice("error", md_text(labels("error_answer")))})
@@ -295,6 +305,35 @@ class Handlers:
                 time.sleep(self.stream_pause)
             chat[-1] = {"role": "assistant", "content": content}
             yield list(chat), convo, panel, ""  # a snapshot: the list changes after the yield
+
+    def _generated(self, question: str, chat: list, convo: Conversation, labels: Labels):
+        """Ask in a thread and show the model's text as it arrives, marked as being checked; the
+        verified answer (returned) then replaces it. Yields like `respond`."""
+        pieces: queue.Queue = queue.Queue()
+        outcome: dict = {}
+
+        def run():
+            try:
+                outcome["answer"] = self.assistant.ask(question, history=list(convo.questions), on_token=pieces.put)
+            except Exception as exc:  # re-raised in the handler, which shows the error message
+                outcome["error"] = exc
+            finally:
+                pieces.put(None)
+
+        threading.Thread(target=run, daemon=True, name="answer").start()
+        panel = sources_html(convo, labels)
+        chat.append({"role": "assistant", "content": ""})
+        text, shown = "", 0.0
+        while (piece := pieces.get()) is not None:
+            text += piece
+            if time.monotonic() - shown >= self.stream_pause:
+                chat[-1] = {"role": "assistant", "content": draft_markdown(text, labels)}
+                yield list(chat), convo, panel, ""
+                shown = time.monotonic()
+        chat.pop()  # the verified answer takes the draft's place
+        if "error" in outcome:
+            raise outcome["error"]
+        return outcome["answer"]
 
     def upload(self, files: list | None, language: str, progress=gr.Progress(track_tqdm=True)) -> str:
         """Ingest the uploaded files; the report says what was added or skipped, and why."""

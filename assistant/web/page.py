@@ -24,6 +24,7 @@ CSS = """
 .notice.abstention { background: #f4f1ea; border-left: 4px solid #b3a98f; color: #3d3a33; }
 .notice.error { background: #fbeeee; border-left: 4px solid #c98080; color: #4a2a2a; }
 .notice.info { background: #eef3f8; border-left: 4px solid #8aa4c2; }
+.notice.draft { background: #f7f7f7; border-left: 4px dashed #aaaaaa; color: #555555; }
 #chat a.cite { color: var(--color-accent); text-decoration: none; font-weight: 600; white-space: nowrap; }
 #chat a.cite:hover { text-decoration: underline; }
 #sources-panel .sources-scroll { max-height: 620px; overflow-y: auto; padding-right: 0.3em; }
