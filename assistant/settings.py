@@ -46,6 +46,13 @@ class Settings:
 
     show_progress: bool = True
 
+    # Private workspaces: one Index folder each, beside the shared (read-only) corpus index.
+    workspaces_dir: Path = PROJECT_ROOT / "workspaces"
+    # A web session's private workspace is deleted this long after its last use.
+    session_ttl_hours: float = 24.0
+    # Workspaces kept open in memory (their generation and Chroma client); older ones are closed.
+    max_open_workspaces: int = 64
+
     def with_(self, **changes) -> Settings:
         return replace(self, **changes)
 
@@ -59,7 +66,7 @@ class Settings:
                 continue
             values[f.name] = _parse(raw, f.type)
         values.update({k: v for k, v in overrides.items() if v is not None})
-        for key in ("corpus_dir", "index_dir", "prompts_dir", "cache_dir"):
+        for key in ("corpus_dir", "index_dir", "prompts_dir", "cache_dir", "workspaces_dir"):
             if key in values:
                 values[key] = Path(values[key])
         return cls(**values)

@@ -104,6 +104,13 @@ class VectorStore:
     def collection_names(self) -> set[str]:
         return {getattr(c, "name", c) for c in self.client.list_collections()}
 
+    def close(self) -> None:
+        """Release the client (an embedded store's files are closed, so its folder can go)."""
+        self._collections.clear()
+        close = getattr(self.client, "close", None)
+        if close is not None:
+            close()
+
     def drop(self, name: str) -> None:
         self._collections.pop(name, None)
         self._counts.pop(name, None)
