@@ -52,6 +52,11 @@ class Settings:
     session_ttl_hours: float = 24.0
     # Workspaces kept open in memory (their generation and Chroma client); older ones are closed.
     max_open_workspaces: int = 64
+    # Optional sign-in for the web app (assistant/web/auth.py): `name:bcrypt-hash` entries in a
+    # file or in a comma-separated variable, or the user name a trusted reverse proxy sets.
+    users_file: str | None = None
+    users: str | None = None
+    trusted_user_header: str | None = None
 
     def with_(self, **changes) -> Settings:
         return replace(self, **changes)

@@ -146,6 +146,13 @@ class WorkspaceStore:
         self._write(info)
         return f"{workspace_id}.{secret}"
 
+    def keep(self, workspace_id: str) -> str:
+        """Make a session's workspace permanent and give it a key (returned, shown once)."""
+        info = self.info(workspace_id)
+        info.kind, info.ttl_hours = "named", None
+        self._write(info)
+        return self.new_key(workspace_id)
+
     def authenticate(self, key: str) -> str:
         """The workspace id a key opens; WorkspaceError when it opens none."""
         workspace_id, _, secret = (key or "").strip().partition(".")

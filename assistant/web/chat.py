@@ -257,8 +257,10 @@ class Handlers:
     """The functions the page calls. Each one catches its own failures: the user sees a short
     message in the interface language, the log keeps the traceback."""
 
-    def __init__(self, assistant: Assistant, stream_pause: float = STREAM_PAUSE):
+    def __init__(self, assistant: Assistant, stream_pause: float = STREAM_PAUSE, sessions=None):
         self.assistant = assistant
+        # SessionWorkspaces (workspace_ui.py): each browser session's own documents.
+        self.sessions = sessions
         self.prompts_dir = Path(assistant.settings.prompts_dir)
         self.stream_pause = stream_pause
 
@@ -266,7 +268,7 @@ class Handlers:
         return Labels(self.prompts_dir, language)
 
     def respond(self, message: str, chat: list | None, convo: Conversation | None,
-                language: str) -> Iterator[tuple[list, Conversation, str, str]]:
+                language: str, request: gr.Request = None) -> Iterator[tuple[list, Conversation, str, str]]:
         """Answer `message`, yielding (chat, conversation, sources panel, question box) as the
         answer builds up, statement by statement."""
         labels = self.labels(language)
@@ -279,7 +281,7 @@ class Handlers:
         chat.append({"role": "user", "content": md_text(question)})
         yield list(chat), convo, sources_html(convo, labels), ""  # the question shows while it is answered
         try:
-            answer = self.assistant.ask(question, history=list(convo.questions))
+            answer = self._reader(request).ask(question, history=list(convo.questions))
         except Exception:
             log.exception("answering failed for %r", question)
             chat.append({"role": "assistant", "content": notice("error", md_text(labels("error_answer")))})
@@ -296,7 +298,8 @@ class Handlers:
             chat[-1] = {"role": "assistant", "content": content}
             yield list(chat), convo, panel, ""  # a snapshot: the list changes after the yield
 
-    def upload(self, files: list | None, language: str, progress=gr.Progress(track_tqdm=True)) -> str:
+    def upload(self, files: list | None, language: str, progress=gr.Progress(track_tqdm=True),
+               request: gr.Request = None) -> str:
         """Ingest the uploaded files; the report says what was added or skipped, and why."""
         labels = self.labels(language)
         paths = [_file_path(f) for f in files or []]
@@ -305,12 +308,18 @@ class Handlers:
             return message_html("info", labels("upload_none"))
         try:
             progress(0.05, desc=labels("upload_progress", n=len(paths)))
-            report = self.assistant.ingest(paths)
+            report = self._writer(request).ingest(paths)
             progress(1.0)
         except Exception:
             log.exception("ingesting %d uploaded files failed", len(paths))
             return message_html("error", labels("error_upload"))
         return report_html(report, labels)
+
+    def _reader(self, request):
+        return self.sessions.reader(request) if self.sessions is not None else self.assistant
+
+    def _writer(self, request):
+        return self.sessions.writer(request) if self.sessions is not None else self.assistant
 
     def api_ask(self, question: str, language: str | None = None, history: list[str] | None = None) -> dict:
         """The `/ask` endpoint: the answer as JSON (Answer.to_dict)."""
