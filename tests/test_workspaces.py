@@ -123,13 +123,14 @@ def test_layered_search_costs_little_over_the_shared_corpus(shared, tmp_path):
                  "Which criteria must an app meet for the eHealth platform?"] * 10
 
     def timed(who):
-        who.search(questions[0])
         start = time.perf_counter()
         for q in questions:
             who.search(q)
         return (time.perf_counter() - start) / len(questions)
 
-    alone, layered = min(timed(shared) for _ in range(3)), min(timed(acme) for _ in range(3))
+    timed(shared), timed(acme)
+    rounds = [(timed(shared), timed(acme)) for _ in range(5)]  # interleaved: the same machine load
+    alone, layered = min(r[0] for r in rounds), min(r[1] for r in rounds)
     print(f"search: shared {alone * 1000:.1f} ms, shared + workspace {layered * 1000:.1f} ms "
           f"({(layered / alone - 1) * 100:+.0f} %)")
     assert layered < 3 * alone
