@@ -62,7 +62,13 @@ class Assistant:
             if not create:
                 raise WorkspaceNotFound(f"no workspace named {workspace_id!r}")
             self.workspaces.ensure(workspace_id, kind="named")
-        return self._open.get(workspace_id, lambda: Workspace(self, workspace_id))
+        found = self._open.get(workspace_id, lambda: Workspace(self, workspace_id))
+        if found.created != self.workspaces.info(workspace_id).created:
+            # Deleted and created again by another process: what this one holds open (a Chroma
+            # client on removed files) belongs to the old workspace.
+            self._closing(workspace_id)
+            found = self._open.get(workspace_id, lambda: Workspace(self, workspace_id))
+        return found
 
     def session_workspace(self, owner: str = "") -> Workspace:
         """A new private workspace for one web session, deleted settings.session_ttl_hours after
@@ -195,6 +201,7 @@ class Workspace:
         self.id = workspace_id
         self.store = assistant.workspaces
         self.directory = self.store.path(workspace_id)
+        self.created = self.store.info(workspace_id).created
         self.index = self.store.open_index(workspace_id)
         # Questions read the shared corpus and this workspace as one index (assistant/layered.py).
         self.search_index = LayeredIndex(assistant.index, self.index)

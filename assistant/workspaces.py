@@ -201,7 +201,7 @@ class WorkspaceStore:
             generations = directory / "index" / "generations"
             for gen in generations.iterdir() if generations.exists() else []:
                 index.store.drop(f"chunks-{gen.name}")
-            index.store.close()
+            index.store.close(everywhere=True)
         # Renamed first: a concurrent request sees the workspace gone at once, never half-deleted.
         doomed = self.root / f".deleted-{workspace_id}-{uuid.uuid4().hex[:8]}"
         try:

@@ -148,3 +148,15 @@ def test_as_retriever_is_a_langchain_retriever(shared, tmp_path):
     shared_docs = shared.as_retriever(k=5).invoke("Comment faire rembourser une application par l'INAMI ?")
     assert shared_docs and all(d.metadata["kind"] != "user" for d in shared_docs)
     assert all(d.metadata["url"] and d.metadata["title"] for d in shared_docs)
+
+
+def test_a_workspace_recreated_elsewhere_is_reopened(shared, tmp_path):
+    first = shared.workspace("acme")
+    first.ingest([dossier(tmp_path)])
+    other = Assistant(settings=shared.settings)  # another process, same store
+    other.delete_workspace("acme")
+    other.workspace("acme")
+    again = shared.workspace("acme")
+    assert again is not first and again.documents() == []
+    again.ingest([dossier(tmp_path, "second.txt")])
+    assert [d.source_id for d in other.workspace("acme").documents()] == ["second.txt"]

@@ -56,6 +56,7 @@ class SessionWorkspaces:
         """What answers this session's questions: its workspace, or the shared corpus."""
         if request is None:
             return self.assistant
+        self.assistant.sweep_workspaces()  # expired sessions go, at most once a minute
         return self.current(request) or self.assistant
 
     def writer(self, request: gr.Request | None):
