@@ -29,14 +29,14 @@ def test_sessions_have_private_documents(fresh_assistant, tmp_path):
         with sync_playwright() as p:
             browser = p.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
             pages = []
-            for _ in range(2):
+            for _ in range(3):
                 context = browser.new_context(viewport={"width": 1360, "height": 940}, locale="en-US")
                 page = context.new_page()
                 page.set_default_timeout(20_000)
                 page.goto(f"http://127.0.0.1:{port}/")
                 page.wait_for_selector("#question textarea")
                 pages.append(page)
-            a, b = pages
+            a, b, c = pages
 
             a.locator("#upload").get_by_text("Add your own documents").click()
             a.set_input_files("#upload-files input[type=file]", [str(doc)])
@@ -52,7 +52,22 @@ def test_sessions_have_private_documents(fresh_assistant, tmp_path):
             ask(a, QUESTION)
             assert "17 days" in last_answer(a).inner_text()
 
+            # A keeps the workspace: its key is shown once; C reopens it with the key.
             a.locator("#workspace").get_by_text("Your workspace").click()
+            a.click("#workspace-keep")
+            key = a.locator("#workspace-secret").inner_text()
+            assert "." in key and len(key) > 40
+            c.locator("#workspace").get_by_text("Your workspace").click()
+            c.fill("#workspace-key input", "not-a-key.nope")
+            c.click("#workspace-open")
+            c.locator("#workspace-status").get_by_text("This key opens no workspace").wait_for()
+            c.fill("#workspace-key input", key)
+            c.click("#workspace-open")
+            c.locator("#workspace-status").get_by_text("opened").wait_for()
+            assert key not in c.url and c.input_value("#workspace-key input") == ""
+            ask(c, QUESTION)
+            assert "17 days" in last_answer(c).inner_text()
+
             a.click("#workspace-refresh")
             a.locator("#workspace-docs input").click()
             a.get_by_role("option", name="quandrill.txt (1)").click()
@@ -61,6 +76,8 @@ def test_sessions_have_private_documents(fresh_assistant, tmp_path):
 
             ask(a, QUESTION)
             assert "Quandrill" not in last_answer(a).inner_text()
+            ask(c, QUESTION)
+            assert "Quandrill" not in last_answer(c).inner_text()
             assert fresh_assistant.documents() == []  # nothing went to the shared index
             browser.close()
     finally:

@@ -104,7 +104,7 @@ def build_app(assistant: Assistant, *, stream_pause: float = STREAM_PAUSE, langu
                                             elem_id="upload-files")
                             add = gr.Button(t("upload_button"), elem_id="upload-button")
                             report = gr.HTML(elem_id="upload-report")
-                        build_panel(handlers.sessions, report, add)
+                        build_panel(handlers.sessions, report, add, ui_language, language)
         footer = gr.Markdown(f"<small>{html.escape(t('disclaimer'))}</small>")
 
         chat_io = dict(fn=handlers.respond, inputs=[question, chatbot, convo, ui_language],

@@ -11,16 +11,15 @@ from __future__ import annotations
 
 import hashlib
 import html
-import logging
 import threading
+import tomllib
+from functools import lru_cache
+from pathlib import Path
 
 import gradio as gr
 
 from ..api import Assistant, Workspace
 from ..workspaces import WorkspaceError
-
-log = logging.getLogger(__name__)
-
 
 class SessionWorkspaces:
     def __init__(self, assistant: Assistant):
@@ -93,52 +92,74 @@ def documents_choices(workspace: Workspace | None) -> list[tuple[str, str]]:
         return []
 
 
-def build_panel(sessions: SessionWorkspaces, report: gr.HTML, add: gr.Button) -> None:
+@lru_cache(maxsize=4)
+def _table(prompts_dir: Path) -> dict:
+    with open(Path(prompts_dir) / "workspace_ui.toml", "rb") as handle:
+        return tomllib.load(handle)
+
+
+def labels(prompts_dir: Path, language: str):
+    table = _table(Path(prompts_dir))
+    own, fallback = table.get(language, {}), table.get("en", {})
+    return lambda key, **values: (own.get(key) or fallback.get(key) or key).format(**values)
+
+
+def build_panel(sessions: SessionWorkspaces, report: gr.HTML, add: gr.Button, ui_language: gr.Radio,
+                language: str) -> None:
     """The workspace panel, under the upload box: the session's documents, remove one, keep the
     workspace with a key, reopen one with a key."""
-    with gr.Accordion("Your workspace", open=False, elem_id="workspace"):
-        gr.Markdown("Documents you add are visible in this session only and are deleted after a while. "
-                    "Keep the workspace to get a key that reopens it later.")
-        docs = gr.Dropdown(choices=[], label="Your documents", elem_id="workspace-docs", interactive=True)
+    prompts_dir = Path(sessions.assistant.settings.prompts_dir)
+    t = labels(prompts_dir, language)
+    with gr.Accordion(t("title"), open=False, elem_id="workspace") as box:
+        hint = gr.Markdown(t("hint"))
+        docs = gr.Dropdown(choices=[], label=t("docs"), elem_id="workspace-docs", interactive=True)
         with gr.Row():
-            remove = gr.Button("Remove from the sources", size="sm", elem_id="workspace-remove")
-            refresh = gr.Button("Refresh", size="sm", elem_id="workspace-refresh")
+            remove = gr.Button(t("remove"), size="sm", elem_id="workspace-remove")
+            refresh = gr.Button(t("refresh"), size="sm", elem_id="workspace-refresh")
         status = gr.HTML(elem_id="workspace-status")
-        keep = gr.Button("Keep this workspace (show its key once)", size="sm", elem_id="workspace-keep")
+        keep = gr.Button(t("keep"), size="sm", elem_id="workspace-keep")
         with gr.Row():
-            key = gr.Textbox(label="Workspace key", type="password", elem_id="workspace-key", scale=4)
-            reopen = gr.Button("Open", size="sm", elem_id="workspace-open", scale=1)
+            key = gr.Textbox(label=t("key"), type="password", elem_id="workspace-key", scale=4)
+            reopen = gr.Button(t("open"), size="sm", elem_id="workspace-open", scale=1)
 
     def listed(request: gr.Request):
         return gr.update(choices=documents_choices(sessions.current(request)), value=None)
 
-    def forget(source_id: str | None, request: gr.Request):
+    def forget(source_id: str | None, language: str, request: gr.Request):
+        t = labels(prompts_dir, language)
         workspace = sessions.current(request)
         if not source_id or workspace is None:
-            return listed(request), _note("Choose a document first.")
+            return listed(request), _note(t("choose"))
         removed = workspace.forget(source_id)
-        name = html.escape(source_id)
-        text = f"Removed {name}." if removed else f"{name} was not in this workspace."
-        return listed(request), _note(text)
+        return listed(request), _note(t("removed" if removed else "absent", name=html.escape(source_id)))
 
-    def keep_workspace(request: gr.Request):
+    def keep_workspace(language: str, request: gr.Request):
         secret = sessions.assistant.workspaces.keep(sessions.writer(request).id)
-        return _note("Your workspace key (shown once; keep it somewhere safe): "
+        return _note(f"{html.escape(labels(prompts_dir, language)('key_shown'))} "
                      f"<code id='workspace-secret'>{html.escape(secret)}</code>")
 
-    def open_workspace(secret: str, request: gr.Request):
+    def open_workspace(secret: str, language: str, request: gr.Request):
+        t = labels(prompts_dir, language)
         try:
             workspace_id = sessions.bind(request, secret)
-        except WorkspaceError as exc:
-            return "", listed(request), _note(str(exc))
-        return "", listed(request), _note(f"Workspace {html.escape(workspace_id)} opened.")
+        except WorkspaceError:
+            return "", listed(request), _note(t("bad_key"))
+        return "", listed(request), _note(t("opened", name=html.escape(workspace_id)))
+
+    def relabel(language: str):
+        t = labels(prompts_dir, language)
+        return (gr.update(label=t("title")), t("hint"), gr.update(label=t("docs")), gr.update(value=t("remove")),
+                gr.update(value=t("refresh")), gr.update(value=t("keep")), gr.update(label=t("key")),
+                gr.update(value=t("open")))
 
     add.click(listed, None, [docs], api_visibility="private")  # after an upload, with its report
     report.change(listed, None, [docs], api_visibility="private")
     refresh.click(listed, None, [docs], api_visibility="private")
-    remove.click(forget, [docs], [docs, status], api_visibility="private")
-    keep.click(keep_workspace, None, [status], api_visibility="private")
-    reopen.click(open_workspace, [key], [key, docs, status], api_visibility="private")
+    remove.click(forget, [docs, ui_language], [docs, status], api_visibility="private")
+    keep.click(keep_workspace, [ui_language], [status], api_visibility="private")
+    reopen.click(open_workspace, [key, ui_language], [key, docs, status], api_visibility="private")
+    ui_language.change(relabel, [ui_language], [box, hint, docs, remove, refresh, keep, key, reopen],
+                       api_visibility="private")
 
 
 def _note(text: str) -> str:
