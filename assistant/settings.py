@@ -52,6 +52,9 @@ class Settings:
     session_ttl_hours: float = 24.0
     # Workspaces kept open in memory (their generation and Chroma client); older ones are closed.
     max_open_workspaces: int = 64
+    # Whether anyone reaching the HTTP API may create a workspace (POST /api/v1/workspaces).
+    # False: only `assistant workspace create` on the server hands out keys.
+    api_create_workspaces: bool = True
     # Optional sign-in for the web app (assistant/web/auth.py): `name:bcrypt-hash` entries in a
     # file or in a comma-separated variable, or the user name a trusted reverse proxy sets.
     users_file: str | None = None

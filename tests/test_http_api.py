@@ -3,10 +3,6 @@
 from __future__ import annotations
 
 import socket
-import statistics
-import threading
-import time
-from concurrent.futures import ThreadPoolExecutor
 
 import httpx
 import pytest
@@ -109,6 +105,7 @@ def test_bad_requests_get_a_4xx_with_a_message(server):
     # A skipped file is reported per file, not as an error.
     odd = client.post("/api/v1/documents", headers=key, files=[("files", ("x.exe", b"MZ...", "application/octet-stream"))])
     assert odd.status_code == 200 and odd.json()["outcomes"][0]["status"] == "skipped"
+    assert client.post("/api/v1/workspaces", json={"id": key["X-API-Key"].split(".")[0]}).status_code == 409
     assert client.get("/api/docs").status_code == 200
     assert "/v1/ask" in client.get("/api/openapi.json").json()["paths"]
 
@@ -116,61 +113,31 @@ def test_bad_requests_get_a_4xx_with_a_message(server):
 def test_twenty_clients_ten_questions_with_uploads_running(assistant):
     """20 clients x 10 questions (follow-ups carry their own history) while 3 uploads run."""
     from assistant import web
+    from benchmarks.load_api import run_load_api
 
     port = free_port()
     demo = web.launch(assistant, port=port, prevent_thread_lock=True, quiet=True)
-    base = f"http://127.0.0.1:{port}"
-    topics = ["Comment faire rembourser une application mobile par l'INAMI ?",
-              "Wat moet een app doen voor niveau M2 van de mHealthBelgium-piramide?",
-              "Which criteria must an app meet for the eHealth platform?",
-              "Do I need to notify the AFMPS of my CE-marked medical device?"]
-    follow_ups = ["and how long does that take?", "who decides?", "what does it cost?"]
-    latencies: list[float] = []
-    errors: list[str] = []
-    lock = threading.Lock()
     try:
-        with httpx.Client(base_url=base, timeout=120) as setup:
-            keys = [new_key(setup, f"load-{i}") for i in range(3)]
-
-        def upload(i: int) -> None:
-            text = f"Dossier {i}\n\n" + " ".join(f"Section {j} of the Zorblax-{i} dossier describes pilot {j}." for j in range(400))
-            with httpx.Client(base_url=base, timeout=120) as c:
-                r = c.post("/api/v1/documents", headers=keys[i], files=[("files", (f"upload-{i}.txt", text.encode(), "text/plain"))])
-                if r.status_code != 200 or r.json()["outcomes"][0]["status"] != "added":
-                    with lock:
-                        errors.append(f"upload {i}: {r.status_code} {r.text[:200]}")
-
-        def client(n: int) -> None:
-            history: list[str] = []
-            with httpx.Client(base_url=base, timeout=120) as c:
-                for q in range(10):
-                    question = topics[n % len(topics)] if q % 4 == 0 else follow_ups[(n + q) % len(follow_ups)]
-                    start = time.perf_counter()
-                    r = c.post("/api/v1/ask", json={"question": question, "history": history})
-                    elapsed = time.perf_counter() - start
-                    with lock:
-                        latencies.append(elapsed)
-                        if r.status_code != 200:
-                            errors.append(f"client {n}: {r.status_code} {r.text[:200]}")
-                            continue
-                        body = r.json()
-                        if body["question"] != question:  # another client's question: cross-talk
-                            errors.append(f"client {n}: got the answer to {body['question']!r}")
-                        if any(s.startswith("upload-") for s in sources(body)):
-                            errors.append(f"client {n}: saw a workspace's upload")
-                    history = (history + [question])[-5:] if q % 4 else [question]
-
-        started = time.perf_counter()
-        with ThreadPoolExecutor(23) as pool:
-            jobs = [pool.submit(upload, i) for i in range(3)] + [pool.submit(client, n) for n in range(20)]
-            for job in jobs:
-                job.result()
-        wall = time.perf_counter() - started
+        result = run_load_api(f"http://127.0.0.1:{port}", clients=20, questions=10, uploads=3)
     finally:
         demo.close()
-    latencies.sort()
-    p50, p95 = statistics.median(latencies), latencies[int(0.95 * len(latencies)) - 1]
-    print(f"/api/v1/ask under load: {len(latencies)} answers, p50 {p50 * 1000:.0f} ms, p95 {p95 * 1000:.0f} ms, "
-          f"{len(latencies) / wall:.1f} answers/s, {wall:.1f} s wall, errors {len(errors)}")
-    assert errors == []
-    assert len(latencies) == 200
+    print(f"/api/v1/ask under load: {result}")
+    assert result["errors"] == 0, result["error_samples"]
+    assert result["answered"] == 200
+
+
+def test_workspace_creation_can_be_left_to_the_operator(bundled_index, tmp_path):
+    from assistant import Assistant, Settings, web
+
+    assistant = Assistant(settings=Settings.from_env(index_dir=bundled_index, workspaces_dir=tmp_path / "ws",
+                                                     show_progress=False, api_create_workspaces=False))
+    _, key = assistant.workspaces.create("operator-made")
+    port = free_port()
+    demo = web.launch(assistant, port=port, prevent_thread_lock=True, quiet=True)
+    try:
+        with httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=60) as client:
+            refused = client.post("/api/v1/workspaces", json={"id": "mine"})
+            assert refused.status_code == 403 and "operator" in refused.json()["error"]
+            assert client.get("/api/v1/documents", headers={"X-API-Key": key}).json() == []
+    finally:
+        demo.close()

@@ -7,7 +7,8 @@ answer 401. Every route is one small function over the Python API, so a new one 
 `POST /api/v1/plan`) is one more function and its models.
 
 Bad input gets a 4xx with a message: malformed JSON and wrong fields 422, oversized bodies 413,
-a missing or wrong key 401, an unknown document 404. A 500 means a bug, and its details go to
+a missing or wrong key 401, creating a workspace where only the operator may 403, an unknown
+document 404, a taken workspace id 409. A 500 means a bug, and its details go to
 the server log, not to the client.
 """
 
@@ -286,6 +287,8 @@ def create_api(assistant: Assistant, *, json_limit: int = MAX_JSON_BYTES,
 
     @api.post("/v1/workspaces", response_model=WorkspaceCreated, status_code=201, summary="Create a workspace")
     def create_workspace(body: WorkspaceRequest | None = None) -> dict:
+        if not assistant.settings.api_create_workspaces:
+            raise ApiError(403, "workspaces are created by the operator here (`assistant workspace create`)")
         try:
             info, key = assistant.workspaces.create((body.id if body else None) or None)
         except WorkspaceError as exc:
