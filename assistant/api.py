@@ -18,12 +18,11 @@ from .index import Index
 from .layered import LayeredIndex
 from .languages import detect_language, words
 from .prompts import load_phrases
-from .readers import ReadError, read_document
+from .documents import forget_document, ingest_files, list_documents
 from .retrieval import retrieve
 from .settings import Settings
-from .types import LANGUAGES, Answer, FileOutcome, Hit, IndexStatus, IngestReport, StoredDocument
-from .workspaces import (OpenWorkspaces, WorkspaceError, WorkspaceNotFound, WorkspaceStore, check_id,
-                         owned_upload)
+from .types import LANGUAGES, Answer, Hit, IndexStatus, IngestReport, StoredDocument
+from .workspaces import OpenWorkspaces, WorkspaceError, WorkspaceNotFound, WorkspaceStore, check_id
 
 MAX_QUESTION_CHARS = 2000
 CALIBRATION_FILE = Path(__file__).resolve().parent / "calibration.toml"
@@ -50,7 +49,13 @@ class Assistant:
         self._open = OpenWorkspaces(settings.max_open_workspaces)
         self.sync_corpus()
         # Assistant(workspace="acme"): ask, search, ingest, documents, forget go to that workspace.
-        self._workspace = self.workspace(workspace) if workspace else None
+        self._workspace_id = self.workspace(workspace).id if workspace else None
+
+    @property
+    def _workspace(self) -> Workspace | None:
+        # Looked up on each call, not held: the open-workspace cache may have closed it since,
+        # and once deleted it must stay deleted (WorkspaceNotFound) rather than come back empty.
+        return self.workspace(self._workspace_id, create=False) if self._workspace_id else None
 
     # ------------------------------------------------------------ workspaces
 
@@ -90,9 +95,9 @@ class Assistant:
     def delete_workspace(self, workspace_id: str | None = None) -> bool:
         """Delete a workspace (this assistant's own when no id is given) with all its documents."""
         if workspace_id is None:
-            if self._workspace is None:
+            if self._workspace_id is None:
                 raise WorkspaceError("this assistant has no workspace: Assistant(workspace=...)")
-            workspace_id = self._workspace.id
+            workspace_id = self._workspace_id
         found = self._open.pop(workspace_id)
         return self.workspaces.delete(workspace_id, found.index if found else None)
 
@@ -116,20 +121,20 @@ class Assistant:
     def ingest(self, paths: Iterable[str | Path]) -> IngestReport:
         """Add the user's own files. Unreadable files are skipped with the reason; the rest is
         indexed in one atomic update, so a bad file never leaves the index half-written."""
-        if self._workspace is not None:
-            return self._workspace.ingest(paths)
+        if (workspace := self._workspace) is not None:
+            return workspace.ingest(paths)
         return ingest_files(self.index, paths, self._lock)
 
     def documents(self) -> list[StoredDocument]:
         """The user's documents: the workspace's, or those ingested into the shared index."""
-        if self._workspace is not None:
-            return self._workspace.documents()
+        if (workspace := self._workspace) is not None:
+            return workspace.documents()
         return list_documents(self.index)
 
     def forget(self, document: str) -> bool:
         """Remove a user document: its vectors, BM25 entries and passages. False when unknown."""
-        if self._workspace is not None:
-            return self._workspace.forget(document)
+        if (workspace := self._workspace) is not None:
+            return workspace.forget(document)
         return forget_document(self.index, document, self._lock)
 
     def fetch(self, include_secondary: bool = False, only: Iterable[str] | None = None,
@@ -148,14 +153,14 @@ class Assistant:
     def ask(self, question: str, language: str | None = None, *, history: list[str] | None = None) -> Answer:
         """`history`: the earlier user questions of the conversation, oldest first; a follow-up
         ("and how long does that take?") is retrieved together with the question it continues."""
-        if self._workspace is not None:
-            return self._workspace.ask(question, language, history=history)
+        if (workspace := self._workspace) is not None:
+            return workspace.ask(question, language, history=history)
         return self._answer(self.index, question, language, history)
 
     def search(self, question: str, language: str | None = None, k: int = 5) -> list[Hit]:
         """The k best passages for a question, ranked as the answer step sees them."""
-        if self._workspace is not None:
-            return self._workspace.search(question, language, k)
+        if (workspace := self._workspace) is not None:
+            return workspace.search(question, language, k)
         return self._search(self.index, question, language, k)
 
     def as_retriever(self, k: int = 5, language: str | None = None):
@@ -249,75 +254,6 @@ class Workspace:
         self.index.store.close()
 
 
-def ingest_files(index: Index, paths: Iterable[str | Path], lock: threading.Lock) -> IngestReport:
-    """Read and index the user's files into `index`; unreadable files are skipped with the reason."""
-    report = IngestReport()
-    documents = []
-    names = set()
-    for raw in paths:
-        path = Path(raw)
-        name = safe_name(path.name)
-        try:
-            if not path.is_file():
-                raise ReadError("no such file")
-            doc = read_document(path, kind="user", display_name=name)
-        except ReadError as exc:
-            report.outcomes.append(FileOutcome(name, "skipped", reason=str(exc)))
-            continue
-        if doc.doc_id in names:
-            report.outcomes.append(FileOutcome(name, "skipped", reason="another file of this batch has the same name"))
-            continue
-        names.add(doc.doc_id)
-        documents.append(doc)
-    if not documents:
-        return report
-    try:
-        with lock:
-            result = index.update(documents)
-    except Exception as exc:  # the previous generation stays live: nothing is lost
-        for doc in documents:
-            report.outcomes.append(FileOutcome(doc.doc_id, "skipped", doc.doc_id,
-                                               reason=f"indexing failed ({type(exc).__name__}: {exc})"))
-        return report
-    gen = index.load()
-    for doc in documents:
-        status = ("added" if doc.doc_id in result["added"] else
-                  "updated" if doc.doc_id in result["updated"] else "unchanged")
-        entry = gen.docs.get(doc.doc_id)
-        reason = "already indexed with the same content" if status == "unchanged" else ""
-        report.outcomes.append(FileOutcome(doc.doc_id, status, doc.doc_id, reason, entry.count if entry else 0))
-    return report
-
-
-def list_documents(index: Index) -> list[StoredDocument]:
-    gen = index.load()
-    if gen is None:
-        return []
-    out = []
-    for entry in gen.docs.values():
-        if entry.kind != "user":
-            continue
-        first = gen.chunks[entry.first] if entry.count else None
-        out.append(StoredDocument(entry.doc_id, first.title if first else entry.doc_id, entry.kind,
-                                  first.language if first else "", entry.count, first.checked if first else ""))
-    return sorted(out, key=lambda d: d.source_id)
-
-
-def forget_document(index: Index, document: str, lock: threading.Lock, uploads_root: Path | None = None) -> bool:
-    """Remove a user document from `index`; the previous generation, which still holds it, goes
-    too. Bundled notes and fetched documents cannot be forgotten this way."""
-    gen = index.load()
-    entry = gen.docs.get(document) if gen is not None else None
-    if entry is None or entry.kind != "user":
-        return False
-    with lock:
-        index.update(remove=[document])
-        index.purge_previous()
-    if uploads_root is not None and owned_upload(entry.path, uploads_root):
-        Path(entry.path).unlink(missing_ok=True)
-    return True
-
-
 def calibrated_threshold(settings: Settings) -> float:
     key = f"{canonical_name(settings.embedding_model)}|{settings.retrieval}"
     return _stored_thresholds(CALIBRATION_FILE.stat().st_mtime if CALIBRATION_FILE.exists() else 0.0).get(key, 0.0)
@@ -340,10 +276,3 @@ def clean_question(question: str) -> str:
     # real one is cut rather than refused.
     question = "".join(c if unicodedata.category(c)[0] != "C" or c in "\n\t" else " " for c in question)
     return re.sub(r"\s+", " ", question).strip()[:MAX_QUESTION_CHARS]
-
-
-def safe_name(name: str) -> str:
-    """A file name fit to show and to use as an id: no directories, no control characters."""
-    name = Path(name.replace("\\", "/")).name
-    name = "".join(c for c in name if unicodedata.category(c)[0] != "C").strip()
-    return name or "unnamed"

@@ -26,7 +26,8 @@ from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, ConfigDict, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from ..api import MAX_QUESTION_CHARS, Assistant, Workspace, safe_name
+from ..api import MAX_QUESTION_CHARS, Assistant, Workspace
+from ..documents import safe_name
 from ..readers import MAX_FILE_BYTES
 from ..workspaces import WorkspaceError, WorkspaceNotFound
 
