@@ -15,7 +15,9 @@ It is shown once, when the workspace is created.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
+import fcntl
 import hashlib
 import hmac
 import json
@@ -106,11 +108,15 @@ class WorkspaceStore:
         return WorkspaceInfo(**data)
 
     def _write(self, info: WorkspaceInfo) -> None:
+        # Never creates the folder: a use recorded while the workspace is being deleted must not
+        # bring it back.
         directory = self.path(info.id)
-        directory.mkdir(parents=True, exist_ok=True)
         tmp = directory / f".{META}.{uuid.uuid4().hex}.tmp"
-        tmp.write_text(json.dumps(asdict(info)), encoding="utf-8")
-        os.replace(tmp, directory / META)
+        try:
+            tmp.write_text(json.dumps(asdict(info)), encoding="utf-8")
+            os.replace(tmp, directory / META)
+        except FileNotFoundError as exc:
+            raise WorkspaceNotFound(f"no workspace named {info.id!r}") from exc
 
     def create(self, workspace_id: str | None = None, *, kind: str = "named", owner: str = "",
                ttl_hours: float | None = None, with_key: bool = True) -> tuple[WorkspaceInfo, str]:
@@ -138,19 +144,32 @@ class WorkspaceStore:
             except WorkspaceError:
                 return self.info(workspace_id)  # another request created it meanwhile
 
+    @contextlib.contextmanager
+    def _updating(self, workspace_id: str):
+        """Read-modify-write of workspace.json, serialised across threads and processes: a use
+        recorded meanwhile must not bring back the key a new one replaced."""
+        path = self.path(workspace_id) / ".meta.lock"
+        try:
+            handle = open(path, "a+")
+        except FileNotFoundError as exc:
+            raise WorkspaceNotFound(f"no workspace named {workspace_id!r}") from exc
+        with handle:
+            fcntl.flock(handle, fcntl.LOCK_EX)
+            info = self.info(workspace_id)
+            yield info
+            self._write(info)
+
     def new_key(self, workspace_id: str) -> str:
         """Replace the workspace's key (the old one stops working); the new one is shown once."""
-        info = self.info(workspace_id)
         secret = secrets.token_urlsafe(32)
-        info.key_hash = _hash(secret)
-        self._write(info)
+        with self._updating(workspace_id) as info:
+            info.key_hash = _hash(secret)
         return f"{workspace_id}.{secret}"
 
     def keep(self, workspace_id: str) -> str:
         """Make a session's workspace permanent and give it a key (returned, shown once)."""
-        info = self.info(workspace_id)
-        info.kind, info.ttl_hours = "named", None
-        self._write(info)
+        with self._updating(workspace_id) as info:
+            info.kind, info.ttl_hours = "named", None
         return self.new_key(workspace_id)
 
     def authenticate(self, key: str) -> str:
@@ -170,12 +189,12 @@ class WorkspaceStore:
     def touch(self, workspace_id: str) -> None:
         """Record a use; written at most once a minute, so questions do not rewrite the file."""
         try:
-            info = self.info(workspace_id)
+            if time.time() - self.info(workspace_id).last_used <= 60:
+                return
+            with self._updating(workspace_id) as info:
+                info.last_used = time.time()
         except WorkspaceNotFound:
             return
-        if time.time() - info.last_used > 60:
-            info.last_used = time.time()
-            self._write(info)
 
     def list(self) -> list[WorkspaceInfo]:
         out = []

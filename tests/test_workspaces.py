@@ -115,8 +115,9 @@ def test_session_workspaces_expire(shared, tmp_path):
     assert not shared.workspaces.path(session.id).exists()
 
 
-def test_layered_search_costs_little_over_the_shared_corpus(shared, tmp_path):
-    """Printed for the README; asserted loosely (timings on a shared machine)."""
+def test_layered_search_finds_the_same_shared_passages(shared, tmp_path):
+    """Timings printed for information only (the suite never asserts timings: the machine is
+    shared); what is asserted is that a workspace adds its passages and takes none away."""
     acme = shared.workspace("acme")
     acme.ingest([dossier(tmp_path)])
     questions = ["Comment faire rembourser une application par l'INAMI ?", "Wat is het mHealthBelgium-niveau M2?",
@@ -133,7 +134,11 @@ def test_layered_search_costs_little_over_the_shared_corpus(shared, tmp_path):
     alone, layered = min(r[0] for r in rounds), min(r[1] for r in rounds)
     print(f"search: shared {alone * 1000:.1f} ms, shared + workspace {layered * 1000:.1f} ms "
           f"({(layered / alone - 1) * 100:+.0f} %)")
-    assert layered < 3 * alone
+    for q in questions[:3]:
+        alone_ids = [h.chunk.chunk_id for h in shared.search(q, k=5)]
+        layered_ids = [h.chunk.chunk_id for h in acme.search(q, k=5)]
+        # One unrelated passage moves BM25's document frequencies a hair, not the ranking.
+        assert layered_ids == alone_ids, q
 
 
 def test_as_retriever_is_a_langchain_retriever(shared, tmp_path):
