@@ -21,12 +21,14 @@ from .conversation import contextualise
 from .corpus import load_notes
 from .embeddings import canonical_name
 from .index import Index
+from .layered import LayeredIndex
 from .languages import detect_language, words
 from .prompts import load_phrases
-from .readers import ReadError, read_document
+from .documents import forget_document, ingest_files, list_documents
 from .retrieval import retrieve
 from .settings import Settings
-from .types import LANGUAGES, Answer, FileOutcome, Hit, IndexStatus, IngestReport
+from .types import LANGUAGES, Answer, Hit, IndexStatus, IngestReport, StoredDocument
+from .workspaces import OpenWorkspaces, WorkspaceError, WorkspaceNotFound, WorkspaceStore, check_id
 
 MAX_QUESTION_CHARS = 2000
 CALIBRATION_FILE = Path(__file__).resolve().parent / "calibration.toml"
@@ -40,7 +42,8 @@ class Assistant:
     >>> ans.text, ans.language, ans.abstained, ans.citations
     """
 
-    def __init__(self, index_dir: str | Path | None = None, settings: Settings | None = None, **overrides):
+    def __init__(self, index_dir: str | Path | None = None, settings: Settings | None = None, *,
+                 workspace: str | None = None, **overrides):
         if settings is None:
             settings = Settings.from_env(index_dir=index_dir, **overrides)
         elif index_dir is not None or overrides:
@@ -49,7 +52,61 @@ class Assistant:
         self.answerer: Answerer = answerer_for(settings)  # fails now on an unknown backend
         self.index = Index(settings)
         self._lock = threading.Lock()
+        self.workspaces = WorkspaceStore(settings)
+        self._open = OpenWorkspaces(settings.max_open_workspaces)
         self.sync_corpus()
+        # Assistant(workspace="acme"): ask, search, ingest, documents, forget go to that workspace.
+        self._workspace_id = self.workspace(workspace).id if workspace else None
+
+    @property
+    def _workspace(self) -> Workspace | None:
+        # Looked up on each call, not held: the open-workspace cache may have closed it since,
+        # and once deleted it must stay deleted (WorkspaceNotFound) rather than come back empty.
+        return self.workspace(self._workspace_id, create=False) if self._workspace_id else None
+
+    # ------------------------------------------------------------ workspaces
+
+    def workspace(self, workspace_id: str, *, create: bool = True) -> Workspace:
+        """The workspace `workspace_id` (created without a key when missing and `create`): its
+        documents beside the shared corpus, visible to no other workspace."""
+        check_id(workspace_id)
+        if not self.workspaces.exists(workspace_id):
+            if not create:
+                raise WorkspaceNotFound(f"no workspace named {workspace_id!r}")
+            self.workspaces.ensure(workspace_id, kind="named")
+        found = self._open.get(workspace_id, lambda: Workspace(self, workspace_id))
+        if found.created != self.workspaces.info(workspace_id).created:
+            # Deleted and created again by another process: what this one holds open (a Chroma
+            # client on removed files) belongs to the old workspace.
+            self._closing(workspace_id)
+            found = self._open.get(workspace_id, lambda: Workspace(self, workspace_id))
+        return found
+
+    def session_workspace(self, owner: str = "") -> Workspace:
+        """A new private workspace for one web session, deleted settings.session_ttl_hours after
+        its last use."""
+        self.sweep_workspaces()
+        info, _ = self.workspaces.create(kind="session", owner=owner, ttl_hours=self.settings.session_ttl_hours,
+                                         with_key=False)
+        return self.workspace(info.id, create=False)
+
+    def sweep_workspaces(self, force: bool = False) -> list[str]:
+        """Delete the workspaces whose time ran out (checked at most once a minute unless forced)."""
+        return self.workspaces.sweep(force, closing=self._closing)
+
+    def _closing(self, workspace_id: str) -> None:
+        found = self._open.pop(workspace_id)
+        if found is not None:
+            found.close()
+
+    def delete_workspace(self, workspace_id: str | None = None) -> bool:
+        """Delete a workspace (this assistant's own when no id is given) with all its documents."""
+        if workspace_id is None:
+            if self._workspace_id is None:
+                raise WorkspaceError("this assistant has no workspace: Assistant(workspace=...)")
+            workspace_id = self._workspace_id
+        found = self._open.pop(workspace_id)
+        return self.workspaces.delete(workspace_id, found.index if found else None)
 
     # ------------------------------------------------------------ index
 
@@ -71,42 +128,21 @@ class Assistant:
     def ingest(self, paths: Iterable[str | Path]) -> IngestReport:
         """Add the user's own files. Unreadable files are skipped with the reason; the rest is
         indexed in one atomic update, so a bad file never leaves the index half-written."""
-        report = IngestReport()
-        documents = []
-        names = set()
-        for raw in paths:
-            path = Path(raw)
-            name = safe_name(path.name)
-            try:
-                if not path.is_file():
-                    raise ReadError("no such file")
-                doc = read_document(path, kind="user", display_name=name)
-            except ReadError as exc:
-                report.outcomes.append(FileOutcome(name, "skipped", reason=str(exc)))
-                continue
-            if doc.doc_id in names:
-                report.outcomes.append(FileOutcome(name, "skipped", reason="another file of this batch has the same name"))
-                continue
-            names.add(doc.doc_id)
-            documents.append(doc)
-        if not documents:
-            return report
-        try:
-            with self._lock:
-                result = self.index.update(documents)
-        except Exception as exc:  # the previous generation stays live: nothing is lost
-            for doc in documents:
-                report.outcomes.append(FileOutcome(doc.doc_id, "skipped", doc.doc_id,
-                                                   reason=f"indexing failed ({type(exc).__name__}: {exc})"))
-            return report
-        gen = self.index.load()
-        for doc in documents:
-            status = ("added" if doc.doc_id in result["added"] else
-                      "updated" if doc.doc_id in result["updated"] else "unchanged")
-            entry = gen.docs.get(doc.doc_id)
-            reason = "already indexed with the same content" if status == "unchanged" else ""
-            report.outcomes.append(FileOutcome(doc.doc_id, status, doc.doc_id, reason, entry.count if entry else 0))
-        return report
+        if (workspace := self._workspace) is not None:
+            return workspace.ingest(paths)
+        return ingest_files(self.index, paths, self._lock)
+
+    def documents(self) -> list[StoredDocument]:
+        """The user's documents: the workspace's, or those ingested into the shared index."""
+        if (workspace := self._workspace) is not None:
+            return workspace.documents()
+        return list_documents(self.index)
+
+    def forget(self, document: str) -> bool:
+        """Remove a user document: its vectors, BM25 entries and passages. False when unknown."""
+        if (workspace := self._workspace) is not None:
+            return workspace.forget(document)
+        return forget_document(self.index, document, self._lock)
 
     def fetch(self, include_secondary: bool = False, only: Iterable[str] | None = None,
               timeout: float | None = None, manifest=None):
@@ -127,6 +163,24 @@ class Assistant:
         ("and how long does that take?") is retrieved together with the question it continues.
         `on_token`: called with each piece of generated text as it arrives (llm backend only);
         the returned Answer holds only what verification kept."""
+        if (workspace := self._workspace) is not None:
+            return workspace.ask(question, language, history=history, on_token=on_token)
+        return self._answer(self.index, question, language, history, on_token)
+
+    def search(self, question: str, language: str | None = None, k: int = 5) -> list[Hit]:
+        """The k best passages for a question, ranked as the answer step sees them."""
+        if (workspace := self._workspace) is not None:
+            return workspace.search(question, language, k)
+        return self._search(self.index, question, language, k)
+
+    def as_retriever(self, k: int = 5, language: str | None = None):
+        """A LangChain BaseRetriever over this assistant's hybrid retrieval (with its workspace)."""
+        from .retriever import AssistantRetriever
+
+        return AssistantRetriever(searcher=self, k=k, language=language)
+
+    def _answer(self, index, question: str, language: str | None, history: list[str] | None,
+                on_token: Callable[[str], None] | None = None) -> Answer:
         question = clean_question(question)
         if language is not None and language not in LANGUAGES:
             raise ValueError(f"language must be one of {', '.join(LANGUAGES)} or None")
@@ -141,16 +195,15 @@ class Assistant:
         answerer = self.answerer
         if answerer.name != self.settings.answer_backend:  # settings replaced after construction (eval does)
             answerer = self.answerer = answerer_for(self.settings)
-        return answerer.answer(query, lang, self.index, self.settings, phrases, self.threshold, asked=question,
+        return answerer.answer(query, lang, index, self.settings, phrases, self.threshold, asked=question,
                                on_token=on_token)
 
-    def search(self, question: str, language: str | None = None, k: int = 5) -> list[Hit]:
-        """The k best passages for a question, ranked as the answer step sees them."""
+    def _search(self, index, question: str, language: str | None, k: int) -> list[Hit]:
         question = clean_question(question)
         lang = language or detect_language(question)
         if not question:
             return []
-        return retrieve(self.index, question, lang, self.settings, limit=k).hits
+        return retrieve(index, question, lang, self.settings, limit=k).hits
 
     # ------------------------------------------------------------ route planner
 
@@ -193,6 +246,64 @@ class Assistant:
         return calibrated_threshold(self.settings)
 
 
+class Workspace:
+    """One workspace: its documents beside the shared corpus. Questions search both; ingest,
+    documents, forget and delete touch the workspace only, never the shared index."""
+
+    def __init__(self, assistant: Assistant, workspace_id: str):
+        self.assistant = assistant
+        self.id = workspace_id
+        self.store = assistant.workspaces
+        self.directory = self.store.path(workspace_id)
+        self.created = self.store.info(workspace_id).created
+        self.index = self.store.open_index(workspace_id)
+        # Questions read the shared corpus and this workspace as one index (assistant/layered.py).
+        self.search_index = LayeredIndex(assistant.index, self.index)
+        self._lock = threading.Lock()
+
+    def _check(self) -> None:
+        # Another process (or request) may have deleted it: its documents must not answer then.
+        if not self.store.exists(self.id):
+            raise WorkspaceNotFound(f"no workspace named {self.id!r}")
+        self.store.touch(self.id)
+
+    def ask(self, question: str, language: str | None = None, *, history: list[str] | None = None,
+            on_token=None) -> Answer:
+        self._check()
+        return self.assistant._answer(self.search_index, question, language, history, on_token)
+
+    def search(self, question: str, language: str | None = None, k: int = 5) -> list[Hit]:
+        self._check()
+        return self.assistant._search(self.search_index, question, language, k)
+
+    def ingest(self, paths: Iterable[str | Path]) -> IngestReport:
+        self._check()
+        return ingest_files(self.index, paths, self._lock)
+
+    def documents(self) -> list[StoredDocument]:
+        self._check()
+        return list_documents(self.index)
+
+    def forget(self, document: str) -> bool:
+        """Remove one document: its vectors, BM25 entries, passages and the copy uploaded here."""
+        self._check()
+        return forget_document(self.index, document, self._lock, uploads_root=self.directory)
+
+    def delete_workspace(self) -> bool:
+        return self.assistant.delete_workspace(self.id)
+
+    def status(self) -> IndexStatus | None:
+        return self.index.status()
+
+    def as_retriever(self, k: int = 5, language: str | None = None):
+        from .retriever import AssistantRetriever
+
+        return AssistantRetriever(searcher=self, k=k, language=language)
+
+    def close(self) -> None:
+        self.index.store.close()
+
+
 def calibrated_threshold(settings: Settings) -> float:
     key = f"{canonical_name(settings.embedding_model)}|{settings.retrieval}"
     return _stored_thresholds(CALIBRATION_FILE.stat().st_mtime if CALIBRATION_FILE.exists() else 0.0).get(key, 0.0)
@@ -215,10 +326,3 @@ def clean_question(question: str) -> str:
     # real one is cut rather than refused.
     question = "".join(c if unicodedata.category(c)[0] != "C" or c in "\n\t" else " " for c in question)
     return re.sub(r"\s+", " ", question).strip()[:MAX_QUESTION_CHARS]
-
-
-def safe_name(name: str) -> str:
-    """A file name fit to show and to use as an id: no directories, no control characters."""
-    name = Path(name.replace("\\", "/")).name
-    name = "".join(c for c in name if unicodedata.category(c)[0] != "C").strip()
-    return name or "unnamed"

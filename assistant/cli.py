@@ -181,6 +181,66 @@ def cmd_bench(args) -> int:
     return 0
 
 
+def cmd_serve(args) -> int:
+    from .web.serve import run
+
+    return run(args)
+
+
+def cmd_mcp(args) -> int:
+    import os
+
+    from .api import Assistant
+    from .mcp_server import run
+
+    # stdout carries the protocol: progress bars and notices must stay off it.
+    run(Assistant(settings=_settings(args, show_progress=False)),
+        args.workspace_key or os.environ.get("ASSISTANT_WORKSPACE_KEY") or None)
+    return 0
+
+
+def cmd_workspace(args) -> int:
+    from .settings import Settings
+    from .workspaces import WorkspaceError, WorkspaceStore
+
+    store = WorkspaceStore(Settings.from_env())
+    try:
+        if args.action == "create":
+            info, key = store.create(args.id)
+            print(f"workspace {info.id} created; its key (shown once, only its hash is stored):\n{key}")
+        elif args.action == "new-key":
+            print(store.new_key(args.id))
+        elif args.action == "delete":
+            from .api import Assistant
+
+            deleted = Assistant(settings=_settings(args)).delete_workspace(args.id)
+            print(f"workspace {args.id} deleted" if deleted else f"no workspace {args.id}")
+        elif args.action == "sweep":
+            from .api import Assistant
+
+            print("\n".join(Assistant(settings=_settings(args)).sweep_workspaces(force=True)) or "nothing expired")
+        else:
+            for info in store.list():
+                print(json.dumps(info.public()))
+    except WorkspaceError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    return 0
+
+
+def cmd_hash_password(args) -> int:
+    import getpass
+
+    from .web.auth import hash_password
+
+    password = getpass.getpass("password: ") if sys.stdin.isatty() else sys.stdin.readline().rstrip("\n")
+    if not password:
+        print("error: empty password", file=sys.stderr)
+        return 2
+    print(f"{args.user}:{hash_password(password)}")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="assistant",
@@ -246,6 +306,19 @@ def build_parser() -> argparse.ArgumentParser:
                    help="a sources.toml to fetch instead of corpus/sources.toml; fetched documents of "
                         "sources it does not name are removed from the index")
     p.add_argument("--json", action="store_true", help="print the report as JSON")
+
+    from .web.serve import add_arguments
+
+    add_arguments(add("serve", "Start the web chat and the HTTP API (the same app as `python app.py`).", cmd_serve))
+    p = add("mcp", "Serve `ask` and `search` as MCP tools over stdio, for AI agents.", cmd_mcp)
+    p.add_argument("--workspace-key", default=None, help="also read this workspace (env ASSISTANT_WORKSPACE_KEY)")
+    p = add("workspace", "Create, list or delete private workspaces (ASSISTANT_WORKSPACES_DIR).", cmd_workspace)
+    p.add_argument("action", choices=["create", "list", "new-key", "delete", "sweep"],
+                   help="create: print a new workspace's key once; new-key: replace its key; sweep: delete expired")
+    p.add_argument("id", nargs="?", default=None)
+    p = add("hash-password", "Print a `user:bcrypt-hash` line for ASSISTANT_USERS_FILE (password read from the terminal "
+                             "or stdin).", cmd_hash_password)
+    p.add_argument("user")
 
     DEFAULT_OUT = PROJECT_ROOT / "benchmarks" / "results" / "latest.json"
     p = sub.add_parser("bench", help="Benchmark speed, memory and quality next to a naive LangChain RAG.",

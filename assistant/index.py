@@ -348,6 +348,14 @@ class Index:
         self._pointer_mtime = (self.root / POINTER).stat().st_mtime
         self._collect_garbage(keep={gen.name, old.name if old else ""})
 
+    def purge_previous(self) -> None:
+        """Drop every generation but the live one, now: after a document is forgotten, its
+        passages must not survive in the predecessor kept for other processes."""
+        with self._writer_lock():
+            self._pointer_mtime = 0.0
+            gen = self.load()
+            self._collect_garbage(keep={gen.name} if gen else set())
+
     def _collect_garbage(self, keep: set[str]) -> None:
         """Drop generations other than the live one and its predecessor (still read by other
         processes that have not reloaded yet)."""

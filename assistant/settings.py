@@ -61,6 +61,21 @@ class Settings:
     llm_temperature: float = 0.0
     llm_passages: int = 6  # passages the model receives, as [P1]…[Pn]
 
+    # Private workspaces: one Index folder each, beside the shared (read-only) corpus index.
+    workspaces_dir: Path = PROJECT_ROOT / "workspaces"
+    # A web session's private workspace is deleted this long after its last use.
+    session_ttl_hours: float = 24.0
+    # Workspaces kept open in memory (their generation and Chroma client); older ones are closed.
+    max_open_workspaces: int = 64
+    # Whether anyone reaching the HTTP API may create a workspace (POST /api/v1/workspaces).
+    # False: only `assistant workspace create` on the server hands out keys.
+    api_create_workspaces: bool = True
+    # Optional sign-in for the web app (assistant/web/auth.py): `name:bcrypt-hash` entries in a
+    # file or in a comma-separated variable, or the user name a trusted reverse proxy sets.
+    users_file: str | None = None
+    users: str | None = None
+    trusted_user_header: str | None = None
+
     def with_(self, **changes) -> Settings:
         return replace(self, **changes)
 
@@ -74,7 +89,7 @@ class Settings:
                 continue
             values[f.name] = _parse(raw, f.type)
         values.update({k: v for k, v in overrides.items() if v is not None})
-        for key in ("corpus_dir", "index_dir", "prompts_dir", "cache_dir"):
+        for key in ("corpus_dir", "index_dir", "prompts_dir", "cache_dir", "workspaces_dir"):
             if key in values:
                 values[key] = Path(values[key])
         return cls(**values)

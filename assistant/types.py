@@ -261,6 +261,21 @@ class IngestReport:
 
 
 @dataclass(frozen=True)
+class StoredDocument:
+    """A document of a workspace (or a user document of the shared index), as listed to its owner."""
+
+    source_id: str  # the id `forget` and the HTTP API take
+    title: str
+    kind: str
+    language: str
+    passages: int
+    checked: str
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass(frozen=True)
 class IndexStatus:
     index_dir: str
     generation: str

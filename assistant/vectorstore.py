@@ -104,6 +104,25 @@ class VectorStore:
     def collection_names(self) -> set[str]:
         return {getattr(c, "name", c) for c in self.client.list_collections()}
 
+    def close(self, everywhere: bool = False) -> None:
+        """Release the client (an embedded store's files are closed, so its folder can go).
+
+        `everywhere`: the folder is being deleted. Chroma shares one embedded store per folder
+        among all clients of a process; other clients of it would keep writing to the deleted
+        files, so the store is stopped for all of them (they fail instead of losing writes)."""
+        self._collections.clear()
+        close = getattr(self.client, "close", None)
+        if close is not None:
+            close()
+        if everywhere and not self.remote:
+            from chromadb.api.shared_system_client import SharedSystemClient
+
+            with SharedSystemClient._refcount_lock:
+                SharedSystemClient._identifier_to_refcount.pop(self.location, None)
+                system = SharedSystemClient._identifier_to_system.pop(self.location, None)
+            if system is not None:
+                system.stop()
+
     def drop(self, name: str) -> None:
         self._collections.pop(name, None)
         self._counts.pop(name, None)

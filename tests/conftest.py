@@ -70,7 +70,8 @@ def bundled_index(tmp_path_factory) -> Path:
 @pytest.fixture(scope="session")
 def assistant(bundled_index) -> Assistant:
     """A read-only assistant over the bundled index: do not ingest into it."""
-    return Assistant(settings=Settings.from_env(index_dir=bundled_index, show_progress=False))
+    return Assistant(settings=Settings.from_env(index_dir=bundled_index, show_progress=False,
+                                                workspaces_dir=bundled_index.parent / "workspaces-shared"))
 
 
 @pytest.fixture
@@ -78,4 +79,5 @@ def fresh_assistant(bundled_index, tmp_path) -> Assistant:
     """An assistant over a private copy of the bundled index, free to change."""
     index_dir = tmp_path / "index"
     shutil.copytree(bundled_index, index_dir, ignore=shutil.ignore_patterns(".lock"))
-    return Assistant(settings=Settings.from_env(index_dir=index_dir, show_progress=False))
+    return Assistant(settings=Settings.from_env(index_dir=index_dir, show_progress=False,
+                                                workspaces_dir=tmp_path / "workspaces"))

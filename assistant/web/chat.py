@@ -264,8 +264,10 @@ class Handlers:
     """The functions the page calls. Each one catches its own failures: the user sees a short
     message in the interface language, the log keeps the traceback."""
 
-    def __init__(self, assistant: Assistant, stream_pause: float = STREAM_PAUSE):
+    def __init__(self, assistant: Assistant, stream_pause: float = STREAM_PAUSE, sessions=None):
         self.assistant = assistant
+        # SessionWorkspaces (workspace_ui.py): each browser session's own documents.
+        self.sessions = sessions
         self.prompts_dir = Path(assistant.settings.prompts_dir)
         self.stream_pause = stream_pause
 
@@ -273,7 +275,7 @@ class Handlers:
         return Labels(self.prompts_dir, language)
 
     def respond(self, message: str, chat: list | None, convo: Conversation | None,
-                language: str) -> Iterator[tuple[list, Conversation, str, str]]:
+                language: str, request: gr.Request = None) -> Iterator[tuple[list, Conversation, str, str]]:
         """Answer `message`, yielding (chat, conversation, sources panel, question box) as the
         answer builds up, statement by statement."""
         labels = self.labels(language)
@@ -286,10 +288,11 @@ class Handlers:
         chat.append({"role": "user", "content": md_text(question)})
         yield list(chat), convo, sources_html(convo, labels), ""  # the question shows while it is answered
         try:
+            reader = self._reader(request)  # the session's workspace, or the shared corpus
             if self.assistant.settings.answer_backend == "extractive":
-                answer = self.assistant.ask(question, history=list(convo.questions))
+                answer = reader.ask(question, history=list(convo.questions))
             else:
-                answer = yield from self._generated(question, chat, convo, labels)
+                answer = yield from self._generated(reader, question, chat, convo, labels)
         except Exception:
             log.exception("answering failed for %r", question)
             chat.append({"role": "assistant", "content": notice("error", md_text(labels("error_answer")))})
@@ -306,7 +309,7 @@ class Handlers:
             chat[-1] = {"role": "assistant", "content": content}
             yield list(chat), convo, panel, ""  # a snapshot: the list changes after the yield
 
-    def _generated(self, question: str, chat: list, convo: Conversation, labels: Labels):
+    def _generated(self, reader, question: str, chat: list, convo: Conversation, labels: Labels):
         """Ask in a thread and show the model's text as it arrives, marked as being checked; the
         verified answer (returned) then replaces it. Yields like `respond`."""
         pieces: queue.Queue = queue.Queue()
@@ -314,7 +317,7 @@ class Handlers:
 
         def run():
             try:
-                outcome["answer"] = self.assistant.ask(question, history=list(convo.questions), on_token=pieces.put)
+                outcome["answer"] = reader.ask(question, history=list(convo.questions), on_token=pieces.put)
             except Exception as exc:  # re-raised in the handler, which shows the error message
                 outcome["error"] = exc
             finally:
@@ -335,7 +338,8 @@ class Handlers:
             raise outcome["error"]
         return outcome["answer"]
 
-    def upload(self, files: list | None, language: str, progress=gr.Progress(track_tqdm=True)) -> str:
+    def upload(self, files: list | None, language: str, progress=gr.Progress(track_tqdm=True),
+               request: gr.Request = None) -> str:
         """Ingest the uploaded files; the report says what was added or skipped, and why."""
         labels = self.labels(language)
         paths = [_file_path(f) for f in files or []]
@@ -344,12 +348,18 @@ class Handlers:
             return message_html("info", labels("upload_none"))
         try:
             progress(0.05, desc=labels("upload_progress", n=len(paths)))
-            report = self.assistant.ingest(paths)
+            report = self._writer(request).ingest(paths)
             progress(1.0)
         except Exception:
             log.exception("ingesting %d uploaded files failed", len(paths))
             return message_html("error", labels("error_upload"))
         return report_html(report, labels)
+
+    def _reader(self, request):
+        return self.sessions.reader(request) if self.sessions is not None else self.assistant
+
+    def _writer(self, request):
+        return self.sessions.writer(request) if self.sessions is not None else self.assistant
 
     def api_ask(self, question: str, language: str | None = None, history: list[str] | None = None) -> dict:
         """The `/ask` endpoint: the answer as JSON (Answer.to_dict)."""

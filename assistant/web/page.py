@@ -8,14 +8,20 @@ import os
 os.environ["GRADIO_ANALYTICS_ENABLED"] = "False"
 
 import html  # noqa: E402
+import logging  # noqa: E402
 
 import gradio as gr  # noqa: E402
 
 from ..api import Assistant  # noqa: E402
 from ..readers import MAX_FILE_BYTES, SUPPORTED_SUFFIXES  # noqa: E402
 from ..types import LANGUAGES  # noqa: E402
+from .auth import exposure_warning, load_auth  # noqa: E402
 from .plan_tab import PlanTab  # noqa: E402
 from .chat import LANGUAGE_NAMES, STREAM_PAUSE, Conversation, Handlers, examples, sources_html  # noqa: E402
+from .http_api import create_api  # noqa: E402
+from .workspace_ui import SessionWorkspaces, build_panel  # noqa: E402
+
+log = logging.getLogger(__name__)
 
 # ---------------------------------------------------------------- layout
 
@@ -68,7 +74,7 @@ JS = """
 
 def build_app(assistant: Assistant, *, stream_pause: float = STREAM_PAUSE, language: str = "en") -> gr.Blocks:
     """The page. `language` is the interface language before the browser's preference is known."""
-    handlers = Handlers(assistant, stream_pause)
+    handlers = Handlers(assistant, stream_pause, sessions=SessionWorkspaces(assistant))
     plan_tab = PlanTab(assistant)
     t = handlers.labels(language)
     suffixes = sorted(SUPPORTED_SUFFIXES)
@@ -101,6 +107,7 @@ def build_app(assistant: Assistant, *, stream_pause: float = STREAM_PAUSE, langu
                                             elem_id="upload-files")
                             add = gr.Button(t("upload_button"), elem_id="upload-button")
                             report = gr.HTML(elem_id="upload-report")
+                        build_panel(handlers.sessions, report, add, ui_language, language)
             with gr.Tab(t("tab_plan"), id="plan", elem_id="tab-plan") as plan_tab_box:
                 plan_parts = plan_tab.build(language)
         footer = gr.Markdown(f"<small>{html.escape(t('disclaimer'))}</small>")
@@ -129,12 +136,26 @@ def theme() -> gr.themes.Base:
                           font_mono=["ui-monospace", "Consolas", "monospace"])
 
 
-def launch(assistant: Assistant, host: str = "127.0.0.1", port: int = 7860, **kwargs) -> gr.Blocks:
-    """Serve the chat. Blocks until stopped, unless `prevent_thread_lock=True` is passed: then it
-    returns the running app, to `.close()` later."""
+def launch(assistant: Assistant, host: str = "127.0.0.1", port: int = 7860, *, root_path: str | None = None,
+           prevent_thread_lock: bool = False, **kwargs) -> gr.Blocks:
+    """Serve the chat, with the HTTP API at /api/v1 and its docs at /api/docs. Blocks until
+    stopped, unless `prevent_thread_lock=True` is passed: then it returns the running app, to
+    `.close()` later. `root_path`: the public path prefix behind a reverse proxy."""
+    auth = load_auth(assistant.settings)
+    warning = exposure_warning(host, auth)
+    if warning:
+        print(warning, flush=True)
+        log.warning(warning)
+    assistant.sweep_workspaces(force=True)
     demo = build_app(assistant)
     demo.queue(default_concurrency_limit=16)
     demo.launch(server_name=host, server_port=port, theme=theme(), css=CSS, js=JS,
                 max_file_size=MAX_FILE_BYTES, show_error=False, ssr_mode=False, pwa=False,
-                mcp_server=False, footer_links=["api"], **kwargs)
+                mcp_server=False, footer_links=["api"], root_path=root_path, prevent_thread_lock=True,
+                **auth.gradio_kwargs(), **kwargs)
+    # Mounted once the server runs (Gradio creates its app in launch); Starlette reads its routes
+    # on every request, so /api answers from here on.
+    demo.app.mount("/api", create_api(assistant))
+    if not prevent_thread_lock:
+        demo.block_thread()
     return demo
