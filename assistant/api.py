@@ -214,20 +214,25 @@ class Assistant:
 
     def readiness(self, profile: Profile | dict | str | Path, *, documents: bool = True) -> Readiness:
         """The pre-submission checklist for a profile. With `documents`, each item also points to
-        the passage of the user's own documents that appears to cover it."""
-        profile = as_profile(profile)
-        pathway = load_pathway(self.settings.corpus_dir)
-        plan = make_plan(profile, pathway, self.settings.prompts_dir)
-        search = None
-        if documents and self.has_user_documents():
-            search = lambda query, language: self.search(query, language, k=SEARCH_DEPTH)  # noqa: E731
-        return make_readiness(profile, plan, pathway, self.settings.prompts_dir, search)
+        the passage of the user's own documents (the workspace's, if any) that appears to cover it."""
+        if (workspace := self._workspace) is not None:
+            return workspace.readiness(profile, documents=documents)
+        search = (lambda query, language: self.search(query, language, k=SEARCH_DEPTH)) \
+            if documents and self.has_user_documents() else None
+        return self._readiness(as_profile(profile), search)
 
     def report(self, profile: Profile | dict | str | Path, format: str = "markdown", *,
                today: dt.date | None = None) -> str | bytes:
         """The readiness report: Markdown text, or PDF bytes with `format="pdf"`."""
         profile = as_profile(profile)
-        readiness = self.readiness(profile)
+        return self._report(self.readiness(profile), profile, format, today)
+
+    def _readiness(self, profile: Profile, search) -> Readiness:
+        pathway = load_pathway(self.settings.corpus_dir)
+        plan = make_plan(profile, pathway, self.settings.prompts_dir)
+        return make_readiness(profile, plan, pathway, self.settings.prompts_dir, search)
+
+    def _report(self, readiness: Readiness, profile: Profile, format: str, today: dt.date | None) -> str | bytes:
         if format == "pdf":
             return report_pdf(readiness, self.settings.prompts_dir, name=profile.name,
                               corpus_version=load_pathway(self.settings.corpus_dir).version, today=today)
@@ -237,7 +242,7 @@ class Assistant:
 
     def has_user_documents(self) -> bool:
         gen = self.index.load()
-        return any(entry.kind == "user" for entry in gen.docs.values())
+        return gen is not None and any(entry.kind == "user" for entry in gen.docs.values())
 
     @property
     def threshold(self) -> float:
@@ -275,6 +280,26 @@ class Workspace:
     def search(self, question: str, language: str | None = None, k: int = 5) -> list[Hit]:
         self._check()
         return self.assistant._search(self.search_index, question, language, k)
+
+    def plan(self, profile: Profile | dict | str | Path) -> Plan:
+        return self.assistant.plan(profile)
+
+    def readiness(self, profile: Profile | dict | str | Path, *, documents: bool = True) -> Readiness:
+        """The checklist, each item pointing to the passage of this workspace's documents that
+        appears to cover it; the shared index's user files are never searched for it."""
+        self._check()
+        search = (lambda query, language: [h for h in self.search(query, language, k=SEARCH_DEPTH)
+                                           if h.chunk.doc_id in self._document_ids()]) \
+            if documents and self.documents() else None
+        return self.assistant._readiness(as_profile(profile), search)
+
+    def report(self, profile: Profile | dict | str | Path, format: str = "markdown", *,
+               today: dt.date | None = None) -> str | bytes:
+        profile = as_profile(profile)
+        return self.assistant._report(self.readiness(profile), profile, format, today)
+
+    def _document_ids(self) -> set[str]:
+        return {d.source_id for d in self.documents()}
 
     def ingest(self, paths: Iterable[str | Path]) -> IngestReport:
         self._check()

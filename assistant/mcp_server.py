@@ -1,4 +1,4 @@
-"""`ask` and `search` as MCP tools, for AI agents (a desktop assistant, an IDE): `assistant mcp`.
+"""`ask`, `search` and `plan` as MCP tools, for AI agents (a desktop assistant, an IDE): `assistant mcp`.
 
 Runs over stdio, the transport desktop clients start servers with. With a workspace key
 (`--workspace-key` or ASSISTANT_WORKSPACE_KEY) the tools also read that workspace's documents.
@@ -11,6 +11,7 @@ from typing import Any
 from mcp.server.fastmcp import FastMCP
 
 from .api import Assistant
+from .plan import Profile
 
 
 def build_server(assistant: Assistant, workspace_key: str | None = None) -> FastMCP:
@@ -40,6 +41,17 @@ def build_server(assistant: Assistant, workspace_key: str | None = None) -> Fast
         return [{"text": h.chunk.text, "source_id": h.chunk.doc_id, "title": h.chunk.title,
                  "publisher": h.chunk.publisher, "url": h.chunk.url, "locator": h.chunk.locator,
                  "language": h.chunk.language, "score": round(h.score, 4)} for h in hits]
+
+    @server.tool()
+    def plan(profile: dict[str, Any], language: str | None = None) -> dict[str, Any]:
+        """The route to reimbursement in Belgium for a founder's product: the ordered steps, each
+        done / next / blocked / to confirm / not applicable with the reason, what to prepare, the
+        facts and durations the sources state (each cited), the open questions, and the
+        pre-submission readiness checklist. `profile`: fields such as mdr_class ("I", "IIa", …),
+        ce_marking ("done", "in_progress", "not_started"), notified_famhp ("yes"/"no"),
+        conditions (["heart failure"]), ui_languages (["fr", "nl"]), language ("fr", "nl", "en")."""
+        data = {**profile, **({"language": language} if language else {})}
+        return target.readiness(Profile.from_data(data, origin="profile")).to_dict()
 
     return server
 

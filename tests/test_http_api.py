@@ -141,3 +141,23 @@ def test_workspace_creation_can_be_left_to_the_operator(bundled_index, tmp_path)
             assert client.get("/api/v1/documents", headers={"X-API-Key": key}).json() == []
     finally:
         demo.close()
+
+
+def test_plan_route_json_pdf_and_errors(server):
+    client, _ = server
+    body = {"profile": {"mdr_class": "IIa", "ce_marking": "done", "notified_famhp": "no", "language": "fr"}}
+    reply = client.post("/api/v1/plan", json=body)
+    assert reply.status_code == 200
+    data = reply.json()
+    assert data["plan"]["language"] == "fr" and "famhp_notification" in data["plan"]["next"]
+    assert all(s["citations"] or s["status"] == "not_applicable" or not s["facts"] for s in data["plan"]["steps"])
+    assert len(data["checklist"]) >= 15
+    pdf = client.post("/api/v1/plan", json={**body, "format": "pdf"})
+    assert pdf.status_code == 200 and pdf.headers["content-type"] == "application/pdf"
+    assert pdf.content.startswith(b"%PDF")
+    md = client.post("/api/v1/plan", json={**body, "format": "markdown", "language": "nl"})
+    assert md.status_code == 200 and md.text.startswith("# Gereedheidsrapport")
+    bad = client.post("/api/v1/plan", json={"profile": {"mdr_class": "IIc"}})
+    assert bad.status_code == 422 and "mdr_class" in bad.json()["error"]
+    unknown = client.post("/api/v1/plan", json={"profile": {}, "format": "docx"})
+    assert unknown.status_code == 422

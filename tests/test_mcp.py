@@ -39,10 +39,16 @@ def test_mcp_client_lists_and_calls_ask_and_search(bundled_index, tmp_path):
                 tools = {t.name: t for t in (await s.list_tools()).tools}
                 answer = await s.call_tool("ask", {"question": "Comment faire rembourser une application par l'INAMI ?"})
                 passages = await s.call_tool("search", {"question": "What does the Quandrill committee approve?", "k": 3})
-                return tools, answer, passages
+                planned = await s.call_tool("plan", {"profile": {"mdr_class": "IIa", "ce_marking": "done",
+                                                                 "conditions": ["heart failure"]}, "language": "nl"})
+                return tools, answer, passages, planned
 
-    tools, answer, passages = asyncio.run(asyncio.wait_for(session(), 120))
-    assert {"ask", "search"} <= set(tools)
+    tools, answer, passages, planned = asyncio.run(asyncio.wait_for(session(), 120))
+    assert {"ask", "search", "plan"} <= set(tools)
+    plan = planned.structuredContent or json.loads(planned.content[0].text)
+    plan = plan.get("result", plan) if "plan" not in plan else plan
+    assert plan["plan"]["language"] == "nl" and plan["plan"]["route"] == "convention"
+    assert "famhp_notification" in plan["plan"]["next"] and plan["checklist"]
     assert "question" in tools["ask"].inputSchema["properties"]
     assert not answer.isError
     data = answer.structuredContent or json.loads(answer.content[0].text)

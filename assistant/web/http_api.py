@@ -28,6 +28,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from ..api import MAX_QUESTION_CHARS, Assistant, Workspace
 from ..documents import safe_name
+from ..plan import Profile, ProfileError
 from ..readers import MAX_FILE_BYTES
 from ..workspaces import WorkspaceError, WorkspaceNotFound
 
@@ -53,6 +54,15 @@ class AskRequest(BaseModel):
     language: Language | None = None
     history: list[str] = Field(default_factory=list, max_length=MAX_HISTORY,
                                description="earlier user questions of the conversation, oldest first")
+
+
+class PlanRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    profile: dict = Field(description="the founder's profile: the fields of assistant.plan.Profile "
+                                      "(see examples/profiles/)")
+    language: Language | None = Field(None, description="the plan's language; default: the profile's")
+    format: Literal["json", "markdown", "pdf"] = Field(
+        "json", description="json: the plan and the readiness checklist; markdown or pdf: the readiness report")
 
 
 class AskResponse(BaseModel):
@@ -306,6 +316,22 @@ def create_api(assistant: Assistant, *, json_limit: int = MAX_JSON_BYTES,
         corpus = assistant.status()
         return {"corpus": vars(corpus) if corpus else None, "workspace": ws.id if ws else None,
                 "documents": len(guarded(ws.documents)) if ws else 0}
+
+    @api.post("/v1/plan", summary="The route to reimbursement and the readiness checklist for a profile",
+              responses={200: {"content": {"application/json": {}, "application/pdf": {}, "text/markdown": {}}}})
+    def plan(body: PlanRequest, ws: Workspace | None = Depends(workspace_of)):
+        target = ws or assistant
+        data = {**body.profile, **({"language": body.language} if body.language else {})}
+        try:
+            profile = Profile.from_data(data, origin="profile")
+        except ProfileError as exc:
+            raise ApiError(422, str(exc)) from None
+        if body.format == "pdf":
+            return Response(guarded(lambda: target.report(profile, "pdf")), media_type="application/pdf",
+                            headers={"Content-Disposition": 'attachment; filename="readiness-report.pdf"'})
+        if body.format == "markdown":
+            return Response(guarded(lambda: target.report(profile, "markdown")), media_type="text/markdown; charset=utf-8")
+        return guarded(lambda: target.readiness(profile)).to_dict()
 
     api.add_middleware(BodyLimit, json_limit=json_limit, upload_limit=upload_limit)
     return api

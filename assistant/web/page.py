@@ -75,7 +75,7 @@ JS = """
 def build_app(assistant: Assistant, *, stream_pause: float = STREAM_PAUSE, language: str = "en") -> gr.Blocks:
     """The page. `language` is the interface language before the browser's preference is known."""
     handlers = Handlers(assistant, stream_pause, sessions=SessionWorkspaces(assistant))
-    plan_tab = PlanTab(assistant)
+    plan_tab = PlanTab(assistant, reader_of=handlers._reader)
     t = handlers.labels(language)
     suffixes = sorted(SUPPORTED_SUFFIXES)
     with gr.Blocks(title=t("title"), analytics_enabled=False) as demo:

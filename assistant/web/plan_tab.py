@@ -90,6 +90,8 @@ def profile_from_form(language: str, values: list) -> Profile:
 @dataclass
 class PlanTab:
     assistant: Assistant
+    # The session's own documents (its private workspace) are what the readiness report searches.
+    reader_of: object = None  # callable(gr.Request) -> Assistant | Workspace
 
     @property
     def prompts_dir(self) -> Path:
@@ -146,21 +148,23 @@ class PlanTab:
             return gr.CheckboxGroup(_choices(t, values), value=[], label=label, elem_id=elem_id)
         return gr.Dropdown(_choices(t, values), value=default, label=label, elem_id=elem_id)
 
-    def make(self, language: str, *values):
+    def make(self, language: str, *values, request: gr.Request = None):
         """The plan as Markdown, and the report files to download."""
         t = plan_phrases(self.prompts_dir, language)
+        target = self.reader_of(request) if self.reader_of is not None else self.assistant
         try:
             profile = profile_from_form(language, list(values))
         except ProfileError as exc:
             return t("form.error", error=str(exc)), gr.update(visible=False), gr.update(visible=False)
         try:
-            plan = self.assistant.plan(profile)
+            plan = target.plan(profile)
             folder = Path(tempfile.mkdtemp(prefix="plan-"))
             stem = "readiness-report" + (f"-{_slug(profile.name)}" if profile.name else "")
             pdf = folder / f"{stem}.pdf"
-            pdf.write_bytes(self.assistant.report(profile, "pdf", today=dt.date.today()))
+            readiness = target.readiness(profile)
+            pdf.write_bytes(self.assistant._report(readiness, profile, "pdf", dt.date.today()))
             md = folder / f"{stem}.md"
-            md.write_text(self.assistant.report(profile, "markdown"), encoding="utf-8")
+            md.write_text(self.assistant._report(readiness, profile, "markdown", dt.date.today()), encoding="utf-8")
         except Exception:
             log.exception("planning failed")
             return t("form.error", error="see the server log"), gr.update(visible=False), gr.update(visible=False)
