@@ -7,6 +7,7 @@ import threading
 import tomllib
 import unicodedata
 from collections.abc import Iterable
+from dataclasses import replace
 from functools import lru_cache
 from pathlib import Path
 
@@ -14,10 +15,11 @@ from .answer.extractive import answer as extractive_answer
 from .conversation import contextualise
 from .corpus import load_notes
 from .embeddings import canonical_name
+from .extraction import Extractor
 from .index import Index
 from .languages import detect_language, words
 from .prompts import load_phrases
-from .readers import ReadError, read_document
+from .readers import ReadError
 from .retrieval import retrieve
 from .settings import Settings
 from .types import LANGUAGES, Answer, FileOutcome, Hit, IndexStatus, IngestReport
@@ -61,27 +63,43 @@ class Assistant:
     def status(self) -> IndexStatus | None:
         return self.index.status()
 
+    def check(self) -> list[str]:
+        """What a full check of the index finds wrong (checksums, Chroma, stored originals)."""
+        return self.index.check()
+
+    def repair(self) -> list[str]:
+        """Repair what a full check finds: damaged generations are set aside (not deleted), the
+        Chroma collection is rewritten from the stored vectors and the user's documents are read
+        again from their stored originals. Returns the problems that were found."""
+        problems = self.index.repair()
+        if problems:
+            self.sync_corpus()
+        return problems
+
     def ingest(self, paths: Iterable[str | Path]) -> IngestReport:
         """Add the user's own files. Unreadable files are skipped with the reason; the rest is
         indexed in one atomic update, so a bad file never leaves the index half-written."""
         report = IngestReport()
         documents = []
         names = set()
-        for raw in paths:
-            path = Path(raw)
-            name = safe_name(path.name)
-            try:
-                if not path.is_file():
-                    raise ReadError("no such file")
-                doc = read_document(path, kind="user", display_name=name)
-            except ReadError as exc:
-                report.outcomes.append(FileOutcome(name, "skipped", reason=str(exc)))
-                continue
-            if doc.doc_id in names:
-                report.outcomes.append(FileOutcome(name, "skipped", reason="another file of this batch has the same name"))
-                continue
-            names.add(doc.doc_id)
-            documents.append(doc)
+        # Each file is read in a separate process with memory and time limits (assistant/extraction.py);
+        # an accepted file is copied into the index's own storage and cited by its name only.
+        with Extractor.from_settings(self.settings) as extractor:
+            for raw in paths:
+                path = Path(raw)
+                name = safe_name(path.name)
+                try:
+                    if not path.is_file():
+                        raise ReadError("no such file")
+                    if name in names:
+                        raise ReadError("another file of this batch has the same name")
+                    doc = extractor.read(path, kind="user", display_name=name)
+                    doc = replace(doc, path=self.index.originals.add(path))
+                except (ReadError, OSError) as exc:
+                    report.outcomes.append(FileOutcome(name, "skipped", reason=str(exc)))
+                    continue
+                names.add(doc.doc_id)
+                documents.append(doc)
         if not documents:
             return report
         try:
