@@ -63,6 +63,11 @@ class Assistant:
     def status(self) -> IndexStatus | None:
         return self.index.status()
 
+    def user_documents(self) -> list[str]:
+        """The names of the user's own documents in the index."""
+        gen = self.index.load()
+        return sorted(d.doc_id for d in gen.docs.values() if d.kind == "user") if gen else []
+
     def check(self) -> list[str]:
         """What a full check of the index finds wrong (checksums, Chroma, stored originals)."""
         return self.index.check()

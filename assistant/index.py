@@ -101,6 +101,7 @@ class Index:
         self.originals = Originals(self.root)
         # What is wrong with the index as found on disk, in words; repaired by the next update.
         self.damage: list[str] = []
+        self.repaired: list[str] = []  # damage this process found and repaired
         self.damaged_generations: set[str] = set()
         self.store_reset = False
         self.store = self._open_store()
@@ -280,6 +281,7 @@ class Index:
                             + (f", {len(recovered)} of your documents re-read from their stored originals"
                                if recovered else "")
                             + (f"; damaged generation kept in {self.root / DAMAGED}" if set_aside else ""))
+                self.repaired += damage
                 self.damage = []
                 self.damaged_generations = set()
                 self.store_reset = False
@@ -340,6 +342,7 @@ class Index:
             if self.damage:
                 log.warning(f"assistant: index damaged: {'; '.join(self.damage)}; repaired: Chroma collection "
                             f"rewritten from the stored vectors of generation {gen.name}")
+                self.repaired += self.damage
                 self.damage = []
                 self.store_reset = False
 
