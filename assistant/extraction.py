@@ -54,7 +54,7 @@ class Extractor:
         try:
             proc.stdin.write(_HEADER.pack(len(request)) + request)
             proc.stdin.flush()
-            status, value = self._reply(proc, time.monotonic() + self.seconds + 5.0)
+            status, value = self._reply(proc, time.monotonic() + self.seconds + 1.0)
         except (BrokenPipeError, EOFError, _Timeout, _Oversized) as exc:
             reason = self._why(exc)
             self._kill()
