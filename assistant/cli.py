@@ -88,7 +88,7 @@ def _index_check(args) -> int:
     from .index import Index
 
     settings = _settings(args, show_progress=False)
-    index = Index(settings)
+    index = Index(settings, repair_store=False)
     problems = index.check()
     if args.json:
         out(_json({"index_dir": str(settings.index_dir), "problems": problems}))

@@ -88,8 +88,11 @@ class Generation:
 class Index:
     """Opens, builds and updates the index under settings.index_dir."""
 
-    def __init__(self, settings: Settings):
+    def __init__(self, settings: Settings, repair_store: bool = True):
+        """`repair_store=False` (for `index check`): an unreadable Chroma store is reported, not
+        started again."""
         self.settings = settings
+        self._repair_store = repair_store
         self.root = Path(settings.index_dir)
         self.root.mkdir(parents=True, exist_ok=True)
         self.model_name = canonical_name(settings.embedding_model)
@@ -113,11 +116,13 @@ class Index:
         except StoreUnavailable:
             raise
         except Exception as exc:
-            if settings.chroma_host:
+            if settings.chroma_host or not is_corruption(exc):
                 raise
             # The embedded store is derived data (every generation keeps its vectors): start it
             # again and write the live collection back from the stored vectors.
             self._note(f"the Chroma store is unreadable ({_short(exc)})")
+            if not self._repair_store:
+                return None
             self.store_reset = True
             return VectorStore.recreate(self.root / "chroma")
 
@@ -367,7 +372,7 @@ class Index:
                                 + f": {problem}")
         problems += [d for d in self.damage if d.startswith("the Chroma store")]
         gen = self.load()
-        if gen is not None and not self.store_reset:
+        if gen is not None and self.store is not None and not self.store_reset:
             try:
                 count = self.store.count(gen.collection)
                 if count != len(gen.chunks):
@@ -609,7 +614,8 @@ class Index:
         except StoreUnavailable:
             raise
         except Exception as exc:
-            if self.store.remote:
+            # Only a damaged file, not a busy one: the folder is shared by every process serving it.
+            if self.store.remote or not is_corruption(exc):
                 raise
             # The embedded store broke under a running process: start it again from the vectors.
             log.warning(f"assistant: the Chroma store failed ({_short(exc)}); rebuilt from the stored vectors")
@@ -681,6 +687,17 @@ def _sha256(path: Path) -> str:
 def _short(exc: BaseException) -> str:
     text = " ".join(str(exc).split())
     return f"{type(exc).__name__}: {text[:120]}" if text else type(exc).__name__
+
+
+_CORRUPTION = ("malformed", "not a database", "no such table", "file is encrypted", "disk i/o error",
+               "could not connect to tenant", "unexpected end", "corrupt")
+
+
+def is_corruption(exc: BaseException) -> bool:
+    """Whether a store error means damaged files (start it again) rather than a busy or
+    unreachable store (try again later)."""
+    text = f"{exc} {exc.__cause__ or ''} {exc.__context__ or ''}".lower()
+    return any(marker in text for marker in _CORRUPTION)
 
 
 def verify_generation(directory: Path, full: bool = False) -> str | None:

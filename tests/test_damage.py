@@ -109,3 +109,24 @@ def test_index_check_names_the_damage_and_changes_nothing(index_with_upload):
     assert cli("index", "check", index_dir=index_dir)[0].returncode == 0
     a = Assistant(settings=Settings.from_env(index_dir=index_dir, show_progress=False))
     assert "wristband.md" in a.user_documents()
+
+
+def test_index_check_reports_a_broken_chroma_store_without_touching_it(index_with_upload):
+    index_dir = index_with_upload
+    database = index_dir / "chroma" / "chroma.sqlite3"
+    _garbage(database)
+    damaged = database.read_bytes()
+    result, _ = cli("index", "check", index_dir=index_dir)
+    assert result.returncode == 1 and "Chroma store is unreadable" in result.stdout, result.stdout + result.stderr
+    assert "Traceback" not in result.stderr
+    assert database.read_bytes() == damaged
+
+
+def test_a_busy_store_is_not_mistaken_for_a_damaged_one():
+    import sqlite3
+
+    from assistant.index import is_corruption
+
+    assert is_corruption(RuntimeError("error returned from database: (code: 11) database disk image is malformed"))
+    assert not is_corruption(sqlite3.OperationalError("database is locked"))
+    assert not is_corruption(TimeoutError("timed out"))
