@@ -1,6 +1,7 @@
 """Hostile uploads, generated on the spot, and what each one costs the process that ingests it.
 
     python -m benchmarks.hostile [--index-dir DIR]   # a table: outcome, seconds, RSS per file
+    python -m benchmarks.hostile --latency           # answers' latency while an upload is being read
 
 Each file is ingested by a fresh process (`measure`), which reports the outcome, the seconds
 `ingest()` took, how much its own resident memory rose during the ingest (the server's cost) and
@@ -133,9 +134,54 @@ def measure(index_dir: Path, path: Path, **settings) -> dict:
     return json.loads(result.stdout.strip().splitlines()[-1])
 
 
+def latency_during_upload(index_dir: Path, hostile: Path, idle_questions: int = 60) -> dict:
+    """`ask()` latency in one process, idle and while the same process ingests `hostile` with the
+    HTML cap lifted (its reader then works until its 60 s limit)."""
+    import threading
+    import time
+
+    from assistant import Assistant, Settings
+
+    a = Assistant(settings=Settings.from_env(index_dir=index_dir, show_progress=False,
+                                             max_html_bytes=64 * 1024 * 1024, ingest_seconds=60))
+    questions = ["Qui peut introduire une demande de remboursement ?", "What is the M1 level of mHealthBelgium?",
+                 "Wat doet het eHealth-platform?"]
+
+    def ask(count=None, stop=None) -> list[float]:
+        times, i = [], 0
+        while (count is not None and i < count) or (count is None and not stop.is_set()):
+            start = time.perf_counter()
+            a.ask(questions[i % len(questions)])
+            times.append(time.perf_counter() - start)
+            i += 1
+        return times
+
+    idle = ask(idle_questions)
+    stop, result = threading.Event(), {}
+
+    def ingest():
+        start = time.perf_counter()
+        outcome = a.ingest([hostile]).outcomes[0]
+        result.update(ingest_seconds=round(time.perf_counter() - start, 1), outcome=outcome.reason or outcome.status)
+        stop.set()
+
+    worker = threading.Thread(target=ingest)
+    worker.start()
+    busy = ask(stop=stop)
+    worker.join()
+
+    def q(xs, p):
+        return round(1000 * sorted(xs)[int(p * (len(xs) - 1))], 1)
+
+    return {"idle_p50_ms": q(idle, 0.5), "idle_p95_ms": q(idle, 0.95), "busy_p50_ms": q(busy, 0.5),
+            "busy_p95_ms": q(busy, 0.95), "busy_questions": len(busy), **result}
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--index-dir", type=Path, default=None, help="an index to copy (default: build one)")
+    parser.add_argument("--latency", action="store_true",
+                        help="instead: other questions' latency while one upload keeps a reader busy")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         tmp = Path(tmp)
@@ -143,6 +189,9 @@ def main() -> None:
         if args.index_dir:
             shutil.copytree(args.index_dir, index_dir)
         files = make_files(tmp / "files")
+        if args.latency:
+            print(json.dumps(latency_during_upload(index_dir, files["page-39mb.html"])))
+            return
         print("| file | size | outcome | seconds | server RSS rise | reader peak RSS |")
         print("| --- | --- | --- | --- | --- | --- |")
         runs = [(name, path, {}) for name, path in files.items()] + [
