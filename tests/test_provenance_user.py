@@ -138,3 +138,17 @@ def test_the_cli_never_prints_raw_escapes(fresh_assistant, tmp_path):
             printed = out.stdout + out.stderr
             assert "Namur" in printed
             assert not any(c in printed for c in "\x1b\x07\x9b\x9d\u202e"), repr(printed)
+
+
+def test_gradios_temporary_copy_is_deleted_after_the_upload(fresh_assistant, tmp_path, monkeypatch):
+    monkeypatch.setenv("GRADIO_TEMP_DIR", str(tmp_path / "gradio-tmp"))
+    upload = tmp_path / "gradio-tmp" / "0f3a9c" / "budget.md"
+    upload.parent.mkdir(parents=True)
+    upload.write_text("Le budget du projet Pelikaan est de 40 000 euros.", encoding="utf-8")
+    elsewhere = tmp_path / "mine.md"  # a path outside Gradio's folder is never deleted
+    elsewhere.write_text("Une note à garder sur le projet Pelikaan.", encoding="utf-8")
+    report = Handlers(fresh_assistant, stream_pause=0).upload([str(upload), str(elsewhere)], "en",
+                                                              progress=lambda *a, **k: None)
+    assert "2 added" in report
+    assert not upload.exists() and not upload.parent.exists() and elsewhere.exists()
+    assert {"budget.md", "mine.md"} <= set(fresh_assistant.user_documents())
