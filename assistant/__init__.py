@@ -12,8 +12,22 @@ os.environ.setdefault("HF_HUB_DISABLE_TELEMETRY", "1")
 os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 
-from .api import Assistant  # noqa: E402
-from .settings import PRESETS, Settings  # noqa: E402
-from .types import Answer, Citation, IngestReport  # noqa: E402
-
 __all__ = ["Assistant", "Answer", "Citation", "IngestReport", "Settings", "PRESETS"]
+
+
+def __getattr__(name):
+    # Imported on first use: the file-reading worker (assistant/extraction.py) imports only the
+    # readers, not Chroma and the embedding model that `Assistant` pulls in.
+    if name == "Assistant":
+        from .api import Assistant
+
+        return Assistant
+    if name in ("Settings", "PRESETS"):
+        from . import settings
+
+        return getattr(settings, name)
+    if name in ("Answer", "Citation", "IngestReport"):
+        from . import types
+
+        return getattr(types, name)
+    raise AttributeError(f"module 'assistant' has no attribute {name!r}")

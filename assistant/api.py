@@ -125,12 +125,30 @@ class Assistant:
     def status(self) -> IndexStatus | None:
         return self.index.status()
 
+    def user_documents(self) -> list[str]:
+        """The names of the user's own documents in the index."""
+        gen = self.index.load()
+        return sorted(d.doc_id for d in gen.docs.values() if d.kind == "user") if gen else []
+
+    def check(self) -> list[str]:
+        """What a full check of the index finds wrong (checksums, Chroma, stored originals)."""
+        return self.index.check()
+
+    def repair(self) -> list[str]:
+        """Repair what a full check finds: damaged generations are set aside (not deleted), the
+        Chroma collection is rewritten from the stored vectors and the user's documents are read
+        again from their stored originals. Returns the problems that were found."""
+        problems = self.index.repair()
+        if problems:
+            self.sync_corpus()
+        return problems
+
     def ingest(self, paths: Iterable[str | Path]) -> IngestReport:
         """Add the user's own files. Unreadable files are skipped with the reason; the rest is
         indexed in one atomic update, so a bad file never leaves the index half-written."""
         if (workspace := self._workspace) is not None:
             return workspace.ingest(paths)
-        return ingest_files(self.index, paths, self._lock)
+        return ingest_files(self.index, paths, self._lock, self.settings)
 
     def documents(self) -> list[StoredDocument]:
         """The user's documents: the workspace's, or those ingested into the shared index."""
@@ -303,7 +321,7 @@ class Workspace:
 
     def ingest(self, paths: Iterable[str | Path]) -> IngestReport:
         self._check()
-        return ingest_files(self.index, paths, self._lock)
+        return ingest_files(self.index, paths, self._lock, self.assistant.settings)
 
     def documents(self) -> list[StoredDocument]:
         self._check()

@@ -4,11 +4,35 @@ from __future__ import annotations
 
 import argparse
 import json
+import logging
+import re
 import sys
 from dataclasses import asdict
 from pathlib import Path
 
 from .settings import PRESETS, PROJECT_ROOT, Settings
+
+# ESC/CSI sequences whole (an OSC title change, a screen clear), then any other control character.
+_ESCAPE = re.compile(r"\x9b[0-?]*[ -/]*[@-~]|\x1b(?:\[[0-?]*[ -/]*[@-~]|\][^\x07\x1b]*(?:\x07|\x1b\\)?|[PX^_][^\x1b]*(?:\x1b\\)?|.?)"
+                     r"|\x9d[^\x07\x9c]*[\x07\x9c]?")
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+
+
+def terminal_safe(text: str) -> str:
+    """Text fit for a terminal: escape sequences removed, other control characters shown as
+    visible codes. Whatever a document or a file name holds, it can only ever print as text."""
+    text = _ESCAPE.sub("", str(text))
+    return _CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}" if ord(m.group()) < 256 else f"\\u{ord(m.group()):04x}",
+                        text)
+
+
+def out(text: str = "", file=None) -> None:
+    print(terminal_safe(text), file=file or sys.stdout)
+
+
+def _json(data) -> str:
+    # ensure_ascii=False keeps accents readable; C1 controls would then pass unescaped.
+    return json.dumps(data, ensure_ascii=False, indent=2)
 
 
 def _settings(args, **extra) -> Settings:
@@ -21,11 +45,11 @@ def cmd_ask(args) -> int:
     settings = _settings(args, answer_backend=args.backend)
     # The model's draft goes to standard error as it comes; standard output gets the verified answer.
     on_token = None if args.json or settings.answer_backend == "extractive" else (
-        lambda piece: print(piece, end="", file=sys.stderr, flush=True))
+        lambda piece: print(terminal_safe(piece), end="", file=sys.stderr, flush=True))
     answer = Assistant(settings=settings).ask(args.question, language=args.language, on_token=on_token)
     if on_token is not None:
         print(file=sys.stderr)
-    print(json.dumps(answer.to_dict(), ensure_ascii=False, indent=2) if args.json else answer.text)
+    out(_json(answer.to_dict()) if args.json else answer.text)
     return 0
 
 
@@ -33,21 +57,34 @@ def cmd_ingest(args) -> int:
     from .api import Assistant
 
     report = Assistant(settings=_settings(args)).ingest(args.files)
-    print(json.dumps(report.to_dict(), ensure_ascii=False, indent=2) if args.json else report.summary())
+    out(_json(report.to_dict()) if args.json else report.summary())
     return 0 if not report.skipped else 1
 
 
 def cmd_index(args) -> int:
     from .api import Assistant
 
-    assistant = Assistant(settings=_settings(args))  # builds or syncs on open
+    if args.action == "check":
+        return _index_check(args)
+    assistant = Assistant(settings=_settings(args))  # builds or syncs on open; repairs damage it finds
     if args.action == "rebuild":
         assistant.rebuild()
+    if args.action == "repair":
+        problems = assistant.index.repaired + assistant.repair()  # what opening repaired, then the rest
+        remaining = assistant.check()
+        for problem in problems:
+            out(f"repaired: {problem}")
+        for problem in remaining:
+            out(f"still damaged: {problem}", file=sys.stderr)
+        if not problems and not remaining:
+            out("the index is intact: nothing to repair")
+        if remaining:
+            return 1
     status = assistant.status()
-    print(json.dumps(asdict(status), indent=2) if args.json else
-          f"index:      {status.index_dir}\ngeneration: {status.generation} (built {status.built_at})\n"
-          f"documents:  {status.documents}\npassages:   {status.chunks} {status.languages}\n"
-          f"embeddings: {status.embedding_model}")
+    out(_json(asdict(status)) if args.json else
+        f"index:      {status.index_dir}\ngeneration: {status.generation} (built {status.built_at})\n"
+        f"documents:  {status.documents}\npassages:   {status.chunks} {status.languages}\n"
+        f"embeddings: {status.embedding_model}\nsize:       {status.disk_bytes / 1e6:.1f} MB on disk")
     return 0
 
 
@@ -80,10 +117,29 @@ def cmd_plan(args) -> int:
         print(f"report written to {args.out}", file=sys.stderr)
     plan = assistant.plan(profile)
     if args.json:
-        print(json.dumps(plan.to_dict(), ensure_ascii=False, indent=2))
+        out(_json(plan.to_dict()))
     elif not args.out:
-        print(plan_markdown(plan, assistant.settings.prompts_dir, name=profile.name))
+        out(plan_markdown(plan, assistant.settings.prompts_dir, name=profile.name))
     return 0
+
+
+def _index_check(args) -> int:
+    """A full check that changes nothing (unlike every other command, it does not open the index
+    for writing): one line per problem and the command that repairs it."""
+    from .index import Index
+
+    settings = _settings(args, show_progress=False)
+    index = Index(settings, repair_store=False)
+    problems = index.check()
+    if args.json:
+        out(_json({"index_dir": str(settings.index_dir), "problems": problems}))
+    elif problems:
+        for problem in problems:
+            out(f"damaged: {problem}")
+        out(f"repair with: assistant index repair --index-dir {settings.index_dir}")
+    else:
+        out(f"the index in {settings.index_dir} is intact")
+    return 1 if problems else 0
 
 
 def cmd_eval(args) -> int:
@@ -123,9 +179,10 @@ def cmd_eval(args) -> int:
         for report in runs.values():
             reports.append(report)
             if not args.json:
-                print(report.table(), end="\n\n", flush=True)
+                out(report.table() + "\n")
+                sys.stdout.flush()
     if args.json:
-        print(json.dumps([r.to_dict() for r in reports], ensure_ascii=False, indent=2))
+        out(_json([r.to_dict() for r in reports]))
     return 0
 
 
@@ -139,9 +196,9 @@ def cmd_fetch(args) -> int:
         report = assistant.fetch(include_secondary=args.include_secondary, only=args.only,
                                  timeout=args.timeout, manifest=manifest)
     except (ValueError, OSError, KeyError) as exc:  # unknown --only id, unreadable --manifest
-        print(f"assistant fetch: {exc}", file=sys.stderr)
+        out(f"assistant fetch: {exc}", file=sys.stderr)
         return 2
-    print(json.dumps(report.to_dict(), ensure_ascii=False, indent=2) if args.json else report.summary())
+    out(_json(report.to_dict()) if args.json else report.summary())
     return 0 if not report.failed else 1
 
 
@@ -176,8 +233,8 @@ def cmd_bench(args) -> int:
     report = bench.run(out=args.out, scale_pages=args.scale_pages, cold_runs=0 if args.skip_cold_start else args.cold_runs,
                        baseline=not args.no_baseline, max_questions=args.max_questions,
                        chroma_host=args.chroma_host, chroma_port=args.chroma_port)
-    print(json.dumps(report, ensure_ascii=False, indent=2) if args.json else bench.format_table(report))
-    print(f"results written to {args.out}", file=sys.stderr)
+    out(_json(report) if args.json else bench.format_table(report))
+    out(f"results written to {args.out}", file=sys.stderr)
     return 0
 
 
@@ -275,9 +332,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("files", nargs="+", type=Path)
     p.add_argument("--json", action="store_true")
 
-    p = add("index", "Build, rebuild or show the index.", cmd_index)
-    p.add_argument("action", choices=["build", "rebuild", "status"],
-                   help="build: create or update incrementally; rebuild: embed everything again; status: show")
+    p = add("index", "Build, rebuild, show, check or repair the index.", cmd_index)
+    p.add_argument("action", choices=["build", "rebuild", "status", "check", "repair"],
+                   help="build: create or update incrementally; rebuild: embed everything again; status: show "
+                        "(with the size on disk); check: verify checksums, Chroma and stored originals, change "
+                        "nothing; repair: set damaged versions aside, rebuild Chroma from the stored vectors and "
+                        "re-read your documents from their stored originals")
     p.add_argument("--json", action="store_true")
 
     p = add("eval", "Evaluate on the gold sets (tests/gold: the notes' set and the realistic founders' set): "
@@ -340,10 +400,20 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    # Damage found and repaired when the index opens is said in one line on standard error.
+    logging.basicConfig(level=logging.WARNING, format="%(message)s", stream=_SafeStderr())
     try:
         return args.func(args)
     except KeyboardInterrupt:
         return 130
+
+
+class _SafeStderr:
+    def write(self, text: str) -> None:
+        sys.stderr.write(terminal_safe(text))
+
+    def flush(self) -> None:
+        sys.stderr.flush()
 
 
 if __name__ == "__main__":

@@ -6,36 +6,43 @@ The same for a workspace's index and for the shared index of an `Assistant` with
 from __future__ import annotations
 
 import threading
+from dataclasses import replace
 import unicodedata
 from collections.abc import Iterable
 from pathlib import Path
 
+from .extraction import Extractor
 from .index import Index
-from .readers import ReadError, read_document
+from .readers import ReadError
+from .settings import Settings
 from .types import FileOutcome, IngestReport, StoredDocument
 from .workspaces import owned_upload
 
 
-def ingest_files(index: Index, paths: Iterable[str | Path], lock: threading.Lock) -> IngestReport:
-    """Read and index the user's files into `index`; unreadable files are skipped with the reason."""
+def ingest_files(index: Index, paths: Iterable[str | Path], lock: threading.Lock, settings: Settings) -> IngestReport:
+    """Read and index the user's files into `index`; unreadable files are skipped with the reason.
+
+    Each file is read in a separate process with memory and time limits (assistant/extraction.py);
+    an accepted file is copied into the index's own storage (for repair) and cited by its name only."""
     report = IngestReport()
     documents = []
     names = set()
-    for raw in paths:
-        path = Path(raw)
-        name = safe_name(path.name)
-        try:
-            if not path.is_file():
-                raise ReadError("no such file")
-            doc = read_document(path, kind="user", display_name=name)
-        except ReadError as exc:
-            report.outcomes.append(FileOutcome(name, "skipped", reason=str(exc)))
-            continue
-        if doc.doc_id in names:
-            report.outcomes.append(FileOutcome(name, "skipped", reason="another file of this batch has the same name"))
-            continue
-        names.add(doc.doc_id)
-        documents.append(doc)
+    with Extractor.from_settings(settings) as extractor:
+        for raw in paths:
+            path = Path(raw)
+            name = safe_name(path.name)
+            try:
+                if not path.is_file():
+                    raise ReadError("no such file")
+                if name in names:
+                    raise ReadError("another file of this batch has the same name")
+                doc = extractor.read(path, kind="user", display_name=name)
+                doc = replace(doc, path=index.originals.add(path))
+            except (ReadError, OSError) as exc:
+                report.outcomes.append(FileOutcome(name, "skipped", reason=str(exc)))
+                continue
+            names.add(doc.doc_id)
+            documents.append(doc)
     if not documents:
         return report
     try:

@@ -11,7 +11,9 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import fcntl
+import hashlib
 import json
+import logging
 import os
 import shutil
 import time
@@ -25,15 +27,23 @@ import numpy as np
 from .chunking import chunk_document, embedding_text
 from .embeddings import canonical_name, embed_array, load_embeddings
 from .lexical import LexicalIndex
+from .originals import Originals
 from .sentences import sentence_spans
 from .settings import Settings
 from .types import Chunk, Document, IndexStatus
-from .vectorstore import MissingCollection, VectorStore
+from .vectorstore import MissingCollection, StoreUnavailable, VectorStore
 from . import usepool
+
+log = logging.getLogger(__name__)
 
 POINTER = "CURRENT"
 FORMAT_VERSION = 3  # bumped when the stored layout changes: an older index is rebuilt
 WHOLE_TEXT = "whole-text"  # passage vectors embedded from embedding_text(chunk) in one piece
+DATA_FILES = ("vectors.npy", "sentence_rows.npy", "sentence_vectors.npy", "lexical.json", "chunks.jsonl")
+# On open, files up to this size are hashed; bigger ones only have their size checked (hashing
+# the 350 MB of a 10,000-page index would add a second to every start). `index check` hashes all.
+QUICK_HASH_BYTES = 64 * 1024 * 1024
+DAMAGED = "damaged"  # where generations the loader could not read are moved: never deleted
 
 
 @dataclass
@@ -78,17 +88,47 @@ class Generation:
 class Index:
     """Opens, builds and updates the index under settings.index_dir."""
 
-    def __init__(self, settings: Settings):
+    def __init__(self, settings: Settings, repair_store: bool = True):
+        """`repair_store=False` (for `index check`): an unreadable Chroma store is reported, not
+        started again."""
         self.settings = settings
+        self._repair_store = repair_store
         self.root = Path(settings.index_dir)
         self.root.mkdir(parents=True, exist_ok=True)
-        self.store = VectorStore(self.root / "chroma", settings.chroma_host, settings.chroma_port)
         self.model_name = canonical_name(settings.embedding_model)
         self._embeddings = None
         self.current: Generation | None = None
         self._pointer_mtime = 0.0
         self.last_embedded_chunks = 0  # passages embedded by the last update (the rest were reused)
         self.last_timings: dict[str, float] = {}  # seconds per step of the last written generation
+        self.originals = Originals(self.root)
+        # What is wrong with the index as found on disk, in words; repaired by the next update.
+        self.damage: list[str] = []
+        self.repaired: list[str] = []  # damage this process found and repaired
+        self.damaged_generations: set[str] = set()
+        self.store_reset = False
+        self.store = self._open_store()
+
+    def _open_store(self) -> VectorStore:
+        settings = self.settings
+        try:
+            return VectorStore(self.root / "chroma", settings.chroma_host, settings.chroma_port)
+        except StoreUnavailable:
+            raise
+        except Exception as exc:
+            if settings.chroma_host or not is_corruption(exc):
+                raise
+            # The embedded store is derived data (every generation keeps its vectors): start it
+            # again and write the live collection back from the stored vectors.
+            self._note(f"the Chroma store is unreadable ({_short(exc)})")
+            if not self._repair_store:
+                return None
+            self.store_reset = True
+            return VectorStore.recreate(self.root / "chroma")
+
+    def _note(self, damage: str) -> None:
+        if damage not in self.damage:
+            self.damage.append(damage)
 
     # ------------------------------------------------------------ reading
 
@@ -102,27 +142,66 @@ class Index:
         path = self.root / POINTER
         try:
             return json.loads(path.read_text(encoding="utf-8"))
-        except (FileNotFoundError, json.JSONDecodeError):
+        except (OSError, ValueError):
             return None
 
     def load(self) -> Generation | None:
-        """Load the live generation (again, if another process switched it)."""
+        """Load the live generation (again, if another process switched it).
+
+        A generation that fails its checks is not used: the newest complete one is, and the
+        damage is noted (self.damage) for the next update to repair."""
         pointer_path = self.root / POINTER
         try:
             mtime = pointer_path.stat().st_mtime
         except FileNotFoundError:
-            return None
+            mtime = -1.0
         if self.current is not None and mtime == self._pointer_mtime:
             return self.current
-        pointer = self._read_pointer()
-        if pointer is None:
-            return None
-        directory = self.root / "generations" / pointer["generation"]
-        if _format_of(directory) != FORMAT_VERSION:
-            return None  # written by another version: the next update rebuilds from scratch
-        self.current = _load_generation(directory)
+        pointer = self._read_pointer() if mtime >= 0 else None
+        name = pointer.get("generation") if isinstance(pointer, dict) else None
+        gen = None
+        if not isinstance(name, str) or "/" in name or not name:
+            if mtime >= 0:
+                self._note("the CURRENT pointer is unreadable")
+            elif self._generation_dirs():
+                self._note("the CURRENT pointer is missing")
+        else:
+            directory = self.root / "generations" / name
+            if _format_of(directory) not in (None, FORMAT_VERSION):
+                return None  # written by another version: the next update rebuilds from scratch
+            gen = self._try_load(directory)
+        if gen is None:
+            gen = self._fallback()
+        self.current = gen
         self._pointer_mtime = mtime
-        return self.current
+        return gen
+
+    def _try_load(self, directory: Path, full: bool = False) -> Generation | None:
+        problem = verify_generation(directory, full=full)
+        if problem is None:
+            try:
+                return _load_generation(directory)
+            except Exception as exc:  # a file that passed the size check but does not parse
+                problem = f"unreadable ({_short(exc)})"
+        self._note(f"generation {directory.name}: {problem}")
+        self.damaged_generations.add(directory.name)
+        return None
+
+    def _generation_dirs(self) -> list[Path]:
+        gens = self.root / "generations"
+        return sorted((d for d in gens.iterdir() if d.is_dir()), reverse=True) if gens.exists() else []
+
+    def _fallback(self) -> Generation | None:
+        """The newest complete generation other than the damaged ones (names start with the time)."""
+        for directory in self._generation_dirs():
+            if directory.name in self.damaged_generations or not (directory / "meta.json").exists():
+                continue
+            if _format_of(directory) not in (None, FORMAT_VERSION):
+                continue
+            gen = self._try_load(directory)
+            if gen is not None:
+                return gen
+        return None
 
     def status(self) -> IndexStatus | None:
         gen = self.load()
@@ -132,7 +211,7 @@ class Index:
         for chunk in gen.chunks:
             languages[chunk.language] = languages.get(chunk.language, 0) + 1
         return IndexStatus(str(self.root), gen.name, len(gen.docs), len(gen.chunks), gen.embedding_model,
-                           languages, gen.built_at)
+                           languages, gen.built_at, disk_bytes=disk_usage(self.root))
 
     # ------------------------------------------------------------ writing
 
@@ -160,6 +239,13 @@ class Index:
         with self._writer_lock():
             self._pointer_mtime = 0.0  # re-read: another process may have switched meanwhile
             old = self.load()
+            damage = list(self.damage)
+            set_aside = set(self.damaged_generations)
+            if damage:
+                # The user's documents the damaged generation held come back from their originals.
+                removed_now = removed | {e.doc_id for e in (old.docs.values() if old else []) if not keep(e)}
+                for doc in self._recover_user_documents(old, incoming, removed_now):
+                    incoming[doc.doc_id] = doc
             reuse = old is not None and old.embedding_model == self.model_name and not force
             report: dict[str, list[str]] = {"added": [], "updated": [], "unchanged": [], "removed": []}
             carried: list[DocEntry] = []
@@ -177,13 +263,145 @@ class Index:
                 else:
                     report["updated"].append(entry.doc_id)
             report["added"] = [i for i in incoming if i not in report["updated"]]
-            if old is not None and reuse and not (incoming or report["removed"]):
+            if old is not None and reuse and not (incoming or report["removed"] or damage):
+                self._ensure_collection(old)
                 return report
             if reuse and old.recipe != self.recipe:
                 reuse = False  # passage vectors made another way: embed everything again
-            gen = self._write_generation(old, carried, list(incoming.values()), reuse)
-            self._switch(gen, old)
+            started = time.perf_counter()
+            try:
+                gen = self._write_generation(old, carried, list(incoming.values()), reuse)
+                self._write_manifest(gen)
+                self._switch(gen, old)
+            except Exception as exc:
+                if damage:
+                    log.warning(f"assistant: index damaged: {'; '.join(damage)}; repair failed ({_short(exc)}); "
+                                f"run `assistant index repair --index-dir {self.root}`")
+                raise
+            if damage:
+                self._quarantine()
+                recovered = [d for d in incoming.values() if d.kind == "user"]
+                log.warning(f"assistant: index damaged: {'; '.join(damage)}; repaired in "
+                            f"{time.perf_counter() - started:.1f} s as generation {gen.name}"
+                            + (f", {len(recovered)} of your documents re-read from their stored originals"
+                               if recovered else "")
+                            + (f"; damaged generation kept in {self.root / DAMAGED}" if set_aside else ""))
+                self.repaired += damage
+                self.damage = []
+                self.damaged_generations = set()
+                self.store_reset = False
             return report
+
+    # ------------------------------------------------------------ damage
+
+    def _recover_user_documents(self, old: Generation | None, incoming: dict[str, Document],
+                                removed: set[str]) -> list[Document]:
+        """The user's documents listed in the originals' manifest that `old` lacks (or holds in an
+        older version), read again from their stored copies."""
+        from dataclasses import replace
+
+        from .extraction import Extractor
+        from .readers import ReadError
+
+        wanted = {doc_id: rel for doc_id, rel in self.originals.manifest().items()
+                  if doc_id not in incoming and doc_id not in removed
+                  and (old is None or doc_id not in old.docs or old.docs[doc_id].path != rel)}
+        out = []
+        if not wanted:
+            return out
+        with Extractor.from_settings(self.settings) as extractor:
+            for doc_id, rel in sorted(wanted.items()):
+                try:
+                    doc = extractor.read(self.originals.path(rel), kind="user", display_name=doc_id)
+                except ReadError as exc:
+                    self._note(f"your document {doc_id} could not be re-read from its original ({exc})")
+                    continue
+                out.append(replace(doc, path=rel))
+        return out
+
+    def _write_manifest(self, gen: Generation) -> None:
+        user = {d.doc_id: d.path for d in gen.docs.values() if d.kind == "user" and Originals.is_original(d.path)}
+        if user or (self.originals.root / "manifest.json").exists():
+            self.originals.write_manifest(user, _write_atomic)
+
+    def _quarantine(self) -> None:
+        """Move the generations that failed their checks out of the way; they are never deleted."""
+        for name in sorted(self.damaged_generations):
+            source = self.root / "generations" / name
+            if source.exists() and (self.current is None or name != self.current.name):
+                target = self.root / DAMAGED / name
+                target.parent.mkdir(parents=True, exist_ok=True)
+                if target.exists():
+                    target = target.with_name(f"{name}-{uuid.uuid4().hex[:6]}")
+                shutil.move(str(source), str(target))
+
+    def _ensure_collection(self, gen: Generation) -> None:
+        """The live generation's Chroma collection, written back from its stored vectors when the
+        store lost it or holds it incomplete."""
+        try:
+            count = self.store.count(gen.collection)
+        except MissingCollection:
+            count = -1
+        if count != len(gen.chunks):
+            self.store.write_collection(gen.collection, gen.chunks, gen.vectors)
+            if self.damage:
+                log.warning(f"assistant: index damaged: {'; '.join(self.damage)}; repaired: Chroma collection "
+                            f"rewritten from the stored vectors of generation {gen.name}")
+                self.repaired += self.damage
+                self.damage = []
+                self.store_reset = False
+
+    def check(self) -> list[str]:
+        """Every problem a full check finds, in words; nothing is changed."""
+        problems = []
+        pointer = self._read_pointer()
+        live = pointer.get("generation") if isinstance(pointer, dict) else None
+        if not isinstance(live, str) or not (self.root / "generations" / live).is_dir():
+            problems.append("the CURRENT pointer is unreadable or names no generation")
+        for directory in self._generation_dirs():
+            if not (directory / "meta.json").exists():
+                continue  # an unfinished build: the next writer removes it
+            problem = verify_generation(directory, full=True)
+            if problem is None:
+                try:
+                    _load_generation(directory)
+                except Exception as exc:
+                    problem = f"unreadable ({_short(exc)})"
+            if problem:
+                problems.append(f"generation {directory.name}" + (" (live)" if directory.name == live else "")
+                                + f": {problem}")
+        problems += [d for d in self.damage if d.startswith("the Chroma store")]
+        gen = self.load()
+        if gen is not None and self.store is not None and not self.store_reset:
+            try:
+                count = self.store.count(gen.collection)
+                if count != len(gen.chunks):
+                    problems.append(f"the Chroma collection of generation {gen.name} holds {count} of "
+                                    f"{len(gen.chunks)} passages")
+            except MissingCollection:
+                problems.append(f"the Chroma collection of generation {gen.name} is missing")
+            except Exception as exc:
+                problems.append(f"the Chroma store is unreadable ({_short(exc)})")
+        if gen is not None:
+            for entry in gen.docs.values():
+                if entry.kind == "user" and Originals.is_original(entry.path) and not self.originals.intact(entry.path):
+                    problems.append(f"the stored original of your document {entry.doc_id} is missing or damaged")
+        return list(dict.fromkeys(problems))
+
+    def repair(self) -> list[str]:
+        """Mark what a full check finds as damage, so that the next update repairs it; returns
+        the problems found. A store that cannot be read is started again."""
+        problems = self.check()
+        for problem in problems:
+            self._note(problem)
+            if problem.startswith("generation "):
+                self.damaged_generations.add(problem.split()[1].rstrip(":"))
+            if problem.startswith("the Chroma store") and not self.store_reset and not self.store.remote:
+                self.store = VectorStore.recreate(self.root / "chroma")
+                self.store_reset = True
+        self._pointer_mtime = 0.0
+        self.current = None
+        return problems
 
     def _write_generation(self, old: Generation | None, carried: list[DocEntry], fresh: list[Document],
                           reuse: bool) -> Generation:
@@ -262,6 +480,10 @@ class Index:
             "vector_recipe": recipe,
             "built_at": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
             "docs": [vars(d) for d in docs.values()],
+            # Checked when the generation is opened: a truncated or overwritten file is found
+            # before it is used, and the previous complete generation serves instead.
+            "files": {f: {"bytes": (directory / f).stat().st_size, "sha256": _sha256(directory / f)}
+                      for f in DATA_FILES},
         }
         _write_atomic(directory / "meta.json", json.dumps(meta, ensure_ascii=False, indent=1))
         _fsync_tree(directory)
@@ -358,19 +580,31 @@ class Index:
 
     def _collect_garbage(self, keep: set[str]) -> None:
         """Drop generations other than the live one and its predecessor (still read by other
-        processes that have not reloaded yet)."""
-        gens = self.root / "generations"
-        for directory in gens.iterdir() if gens.exists() else []:
-            if directory.name not in keep:
-                # its collection too, also when a crash left the folder without meta.json
-                self.store.drop(f"chunks-{directory.name}")
-                shutil.rmtree(directory, ignore_errors=True)
+        processes that have not reloaded yet), the Chroma files of dropped collections and the
+        originals nothing refers to any more. A generation whose files fail their checks is
+        moved aside, never deleted."""
+        for directory in self._generation_dirs():
+            if directory.name in keep:
+                continue
+            # its collection too, also when a crash left the folder without meta.json
+            self.store.drop(f"chunks-{directory.name}")
+            if (directory / "meta.json").exists() and verify_generation(directory) is not None:
+                self.damaged_generations.add(directory.name)
+                continue
+            shutil.rmtree(directory, ignore_errors=True)
+        self._quarantine()
+        self.damaged_generations = set()
         if not self.store.remote:
             # The embedded store belongs to this index alone: sweep whatever else is left. A
             # server may hold other indexes' collections, so there only our own are dropped.
             for collection in self.store.collection_names():
                 if collection.startswith("chunks-") and collection[len("chunks-"):] not in keep:
                     self.store.drop(collection)
+            self.store.compact()
+        referenced = set(self.originals.manifest().values())
+        for name in keep:
+            referenced |= _original_paths(self.root / "generations" / name)
+        self.originals.sweep(referenced)
 
     # ------------------------------------------------------------ search helpers
 
@@ -383,6 +617,17 @@ class Index:
         except MissingCollection:
             # The store lost this generation's vectors (a new Chroma server, a deleted chroma/
             # folder): the generation keeps its own copy, so write them back once.
+            self.store.write_collection(gen.collection, gen.chunks, gen.vectors)
+            return self.store.query(gen.collection, vector, limit)
+        except StoreUnavailable:
+            raise
+        except Exception as exc:
+            # Only a damaged file, not a busy one: the folder is shared by every process serving it.
+            if self.store.remote or not is_corruption(exc):
+                raise
+            # The embedded store broke under a running process: start it again from the vectors.
+            log.warning(f"assistant: the Chroma store failed ({_short(exc)}); rebuilt from the stored vectors")
+            self.store = VectorStore.recreate(self.root / "chroma")
             self.store.write_collection(gen.collection, gen.chunks, gen.vectors)
             return self.store.query(gen.collection, vector, limit)
 
@@ -439,10 +684,82 @@ def _fsync_tree(directory: Path) -> None:
     _fsync_dir(directory)
 
 
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        while block := handle.read(1 << 20):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def _short(exc: BaseException) -> str:
+    text = " ".join(str(exc).split())
+    return f"{type(exc).__name__}: {text[:120]}" if text else type(exc).__name__
+
+
+_CORRUPTION = ("malformed", "not a database", "no such table", "file is encrypted", "disk i/o error",
+               "could not connect to tenant", "unexpected end", "corrupt")
+
+
+def is_corruption(exc: BaseException) -> bool:
+    """Whether a store error means damaged files (start it again) rather than a busy or
+    unreachable store (try again later)."""
+    text = f"{exc} {exc.__cause__ or ''} {exc.__context__ or ''}".lower()
+    return any(marker in text for marker in _CORRUPTION)
+
+
+def verify_generation(directory: Path, full: bool = False) -> str | None:
+    """What is wrong with a generation's files, or None. Sizes are always checked; contents are
+    hashed when `full` or when the file is small enough to hash on every open."""
+    try:
+        meta = json.loads((directory / "meta.json").read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        return "meta.json is missing"
+    except (OSError, ValueError) as exc:
+        return f"meta.json is unreadable ({_short(exc)})"
+    if not isinstance(meta, dict) or not all(k in meta for k in ("name", "collection", "docs", "embedding_model")):
+        return "meta.json is incomplete"
+    files = meta.get("files")
+    if not isinstance(files, dict):  # written before checksums existed: only presence is checked
+        missing = [f for f in DATA_FILES if not (directory / f).exists()]
+        return f"{missing[0]} is missing" if missing else None
+    for name in DATA_FILES:
+        expected = files.get(name) or {}
+        path = directory / name
+        try:
+            size = path.stat().st_size
+        except FileNotFoundError:
+            return f"{name} is missing"
+        if size != expected.get("bytes"):
+            return f"{name} is truncated or altered ({size:,} of {expected.get('bytes', 0):,} bytes)"
+        if (full or size <= QUICK_HASH_BYTES) and _sha256(path) != expected.get("sha256"):
+            return f"{name} is corrupt (checksum mismatch)"
+    return None
+
+
+def _original_paths(directory: Path) -> set[str]:
+    try:
+        meta = json.loads((directory / "meta.json").read_text(encoding="utf-8"))
+        return {d["path"] for d in meta["docs"] if d.get("kind") == "user" and Originals.is_original(d.get("path", ""))}
+    except (OSError, ValueError, KeyError, TypeError):
+        return set()
+
+
+def disk_usage(root: Path) -> int:
+    total = 0
+    for dirpath, _, filenames in os.walk(root):
+        for filename in filenames:
+            try:
+                total += os.lstat(os.path.join(dirpath, filename)).st_size
+            except OSError:
+                pass
+    return total
+
+
 def _format_of(directory: Path) -> int | None:
     try:
         return json.loads((directory / "meta.json").read_text(encoding="utf-8")).get("format")
-    except (OSError, json.JSONDecodeError):
+    except (OSError, ValueError, AttributeError):
         return None
 
 

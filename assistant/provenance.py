@@ -54,10 +54,17 @@ def citation_key(chunk: Chunk) -> tuple:
 def cite(n: int, chunk: Chunk, answer_language: str, corpus_dir: Path, quote: str | None = None) -> Citation:
     sources = supporting_sources(chunk, corpus_dir)
     kind = source_kind(chunk, sources)
-    if chunk.kind == "user" or not sources:
-        # A user's file, a fetched page or an untagged passage: its own document is the source.
+    if chunk.kind == "user":
+        # "Your document <name>", whatever the file says of itself (also for passages indexed
+        # before the readers stopped taking a user file's title and URL from it): no publisher,
+        # no link, no server path.
+        return Citation(n=n, source_id=chunk.doc_id, title=chunk.doc_id, publisher="", url="",
+                        locator=chunk.locator, quote=quote if quote is not None else chunk.text,
+                        checked=chunk.checked, language=chunk.language, kind="user", note=chunk.doc_id)
+    if not sources:
+        # A fetched page or an untagged passage: its own document is the source.
         return Citation(n=n, source_id=chunk.doc_id, title=chunk.title,
-                        publisher="" if kind == "user" else chunk.publisher, url=chunk.url,
+                        publisher=chunk.publisher, url=chunk.url,
                         locator=chunk.locator, quote=quote if quote is not None else chunk.text,
                         checked=chunk.checked, language=chunk.language, kind=kind, note=chunk.doc_id)
     return cite_sources(n, sources, answer_language, note=chunk.doc_id, locator=chunk.locator,

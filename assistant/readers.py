@@ -6,11 +6,12 @@ of that text, so that later steps can quote passages verbatim.
 
 from __future__ import annotations
 
+import codecs
 import datetime as dt
 import re
-from dataclasses import replace
 import zipfile
 from collections.abc import Iterable
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import yaml
@@ -19,16 +20,52 @@ from .languages import detect_language
 from .types import Block, Document
 
 SUPPORTED_SUFFIXES = {".md", ".markdown", ".txt", ".text", ".html", ".htm", ".pdf", ".docx"}
-# Limits that keep one upload from stalling the index for everyone: a 40 MB file or two million
-# characters of text is far beyond any guidance document.
+# The default budgets (Settings repeats them; the web page's upload limit reads this one).
 MAX_FILE_BYTES = 40 * 1024 * 1024
 MAX_TEXT_CHARS = 2_000_000
-# A DOCX whose parts expand to more than this is treated as a zip bomb.
-MAX_DOCX_UNCOMPRESSED = 200 * 1024 * 1024
 
 
 class ReadError(Exception):
     """A file that cannot be read; the message says why, in words a user understands."""
+
+
+@dataclass(frozen=True)
+class Budget:
+    """What reading one file may cost. Each limit is checked while the file is read, so a hostile
+    file is refused after costing at most one limit's worth, not after being parsed whole."""
+
+    max_file_bytes: int = MAX_FILE_BYTES
+    max_text_chars: int = MAX_TEXT_CHARS
+    max_pages: int = 2_000  # PDF pages
+    max_paragraphs: int = 20_000  # DOCX paragraphs (empty ones count: they cost parsing too)
+    max_unpacked_bytes: int = 100 * 1024 * 1024  # a DOCX's XML once decompressed
+    max_html_bytes: int = 5 * 1024 * 1024  # a DOM costs ~100x its source: 5 MB stays under 1 GB
+
+    @classmethod
+    def from_settings(cls, settings) -> Budget:
+        return cls(**{f: getattr(settings, f) for f in cls.__dataclass_fields__ if hasattr(settings, f)})
+
+    def too_long(self) -> ReadError:
+        return ReadError(f"the file holds more than {self.max_text_chars:,} characters of text; "
+                         "split it into smaller files")
+
+
+DEFAULT_BUDGET = Budget()
+
+
+# ---------------------------------------------------------------- control characters
+
+# C0/C1 controls (ANSI and OSC escapes start with ESC or CSI) and the bidirectional overrides
+# that make text display in another order than it is stored. Tab and newline are text.
+_CONTROL = {c: None for c in (*range(0, 32), *range(127, 160), *range(0x202A, 0x202F), *range(0x2066, 0x206A))
+            if chr(c) not in "\t\n"}
+
+
+def clean_text(text: str) -> str:
+    """Document text without control characters; carriage returns become newlines."""
+    if "\r" in text:
+        text = text.replace("\r\n", "\n").replace("\r", "\n")
+    return text.translate(_CONTROL)
 
 
 # ---------------------------------------------------------------- text structure
@@ -81,7 +118,7 @@ def join_blocks(parts: Iterable[tuple[str, str, int | None, bool]]) -> tuple[str
     """Join (text, heading, page, is_heading) parts into one text with a block per part."""
     chunks, blocks, pos = [], [], 0
     for text, heading, page, is_heading in parts:
-        text = text.strip()
+        text = clean_text(text).strip()
         if not text:
             continue
         if chunks:
@@ -112,10 +149,32 @@ def split_front_matter(raw: str) -> tuple[dict, str]:
 
 def _decode(data: bytes) -> str:
     try:
-        return data.decode("utf-8-sig")
+        text = data.decode("utf-8-sig")
     except UnicodeDecodeError:
         # Not UTF-8: keep what is readable rather than refusing a whole file.
-        return data.decode("utf-8", errors="replace")
+        text = data.decode("utf-8", errors="replace")
+    return clean_text(text)
+
+
+def read_text_file(path: Path, budget: Budget) -> str:
+    """A text file decoded piece by piece, refused as soon as it passes the character budget
+    (a 30 MB one-line file costs 2 MB of reading, not 30 MB of parsing)."""
+    for errors in ("strict", "replace"):  # not UTF-8: keep what is readable rather than refuse
+        decoder = codecs.getincrementaldecoder("utf-8-sig")(errors=errors)
+        pieces, length = [], 0
+        try:
+            with open(path, "rb") as handle:
+                while piece := handle.read(1 << 20):
+                    text = decoder.decode(piece)
+                    length += len(text)
+                    if length > budget.max_text_chars:
+                        raise budget.too_long()
+                    pieces.append(text)
+                pieces.append(decoder.decode(b"", final=True))
+        except UnicodeDecodeError:
+            continue
+        return clean_text("".join(pieces))
+    raise AssertionError("unreachable: 'replace' never fails")
 
 
 # A bundled note ends each paragraph with the manifest ids it rests on: "… text. <!-- src: a, b -->".
@@ -123,17 +182,17 @@ _SOURCE_TAG = re.compile(r"[ \t]*<!--\s*src:\s*([^>]*?)\s*-->[ \t]*(?=\r?\n|$)")
 _COMMENT = re.compile(r"[ \t]*<!--.*?-->", re.DOTALL)
 
 
-def read_markdown(data: bytes) -> tuple[dict, str, list[Block]]:
-    meta, body = split_front_matter(_decode(data))
+def read_markdown(raw: str) -> tuple[dict, str, list[Block]]:
+    meta, body = split_front_matter(raw)
     body = _COMMENT.sub("", body)  # comments are not text, whatever they say
     return meta, body, markdown_blocks(body)
 
 
-def read_note_markdown(data: bytes) -> tuple[dict, str, list[Block]]:
+def read_note_markdown(raw: str) -> tuple[dict, str, list[Block]]:
     """A bundled note: its source tags become each block's `sources`, and leave the text.
 
     Only notes are read this way: a user's file never chooses its own provenance."""
-    meta, body = split_front_matter(_decode(data))
+    meta, body = split_front_matter(raw)
     pieces, tags, cursor, length = [], {}, 0, 0
     for match in _SOURCE_TAG.finditer(body):
         pieces.append(body[cursor:match.start()])
@@ -146,8 +205,7 @@ def read_note_markdown(data: bytes) -> tuple[dict, str, list[Block]]:
     return meta, text, blocks
 
 
-def read_text(data: bytes) -> tuple[dict, str, list[Block]]:
-    text = _decode(data)
+def read_text(text: str) -> tuple[dict, str, list[Block]]:
     return {}, text, markdown_blocks(text)
 
 
@@ -157,10 +215,14 @@ _BOILERPLATE = re.compile(r"cookie|consent|gdpr-banner|banner|breadcrumb|skip-li
 _BLOCK_TAGS = ["h1", "h2", "h3", "h4", "h5", "h6", "p", "li", "pre", "blockquote", "dt", "dd", "td", "th"]
 
 
-def read_html(data: bytes) -> tuple[dict, str, list[Block]]:
+def read_html(path: Path, budget: Budget) -> tuple[dict, str, list[Block]]:
     from bs4 import BeautifulSoup
 
-    soup = BeautifulSoup(_decode(data), "html.parser")
+    if path.stat().st_size > budget.max_html_bytes:
+        # A DOM costs about a hundred times its source (a 39 MB page took 6 GB): cap the source.
+        raise ReadError(f"the HTML page is larger than {budget.max_html_bytes // (1024 * 1024)} MB; "
+                        "save it as PDF or text instead")
+    soup = BeautifulSoup(_decode(path.read_bytes()), "html.parser")
     title = soup.title.get_text(" ", strip=True) if soup.title else ""
     for tag in soup(_DROP_TAGS):
         tag.decompose()
@@ -171,13 +233,16 @@ def read_html(data: bytes) -> tuple[dict, str, list[Block]]:
         if _BOILERPLATE.search(marker) and tag.name not in ("main", "article", "body", "html"):
             tag.decompose()
     root = soup.find("main") or soup.find("article") or soup.body or soup
-    parts, heading = [], ""
+    parts, heading, length = [], "", 0
     for el in root.find_all(_BLOCK_TAGS):
         if el.find(_BLOCK_TAGS):  # a container: its inner blocks are read on their own
             continue
         text = re.sub(r"\s+", " ", el.get_text(" ", strip=True))
         if not text:
             continue
+        length += len(text) + 2
+        if length > budget.max_text_chars:
+            raise budget.too_long()
         if el.name in ("h1", "h2", "h3", "h4", "h5", "h6"):
             heading = text
             parts.append((text, heading, None, True))
@@ -189,14 +254,13 @@ def read_html(data: bytes) -> tuple[dict, str, list[Block]]:
     return {"title": title}, text, blocks
 
 
-def read_pdf(data: bytes) -> tuple[dict, str, list[Block]]:
-    import io
-
+def read_pdf(path: Path, budget: Budget) -> tuple[dict, str, list[Block]]:
     from pypdf import PdfReader
     from pypdf.errors import PdfReadError
 
+    pages: list[str] = []
     try:
-        reader = PdfReader(io.BytesIO(data))
+        reader = PdfReader(str(path))
         if reader.is_encrypted:
             try:
                 if not reader.decrypt(""):
@@ -205,7 +269,15 @@ def read_pdf(data: bytes) -> tuple[dict, str, list[Block]]:
                 raise
             except Exception as exc:
                 raise ReadError("the PDF is encrypted and cannot be opened") from exc
-        pages = [page.extract_text() or "" for page in reader.pages]
+        if len(reader.pages) > budget.max_pages:
+            raise ReadError(f"the PDF has more than {budget.max_pages:,} pages; split it into smaller files")
+        length = 0
+        for page in reader.pages:
+            page_text = page.extract_text() or ""
+            length += len(page_text)
+            if length > budget.max_text_chars:
+                raise budget.too_long()
+            pages.append(page_text)
         info_title = ""
         try:
             info_title = (reader.metadata.title or "") if reader.metadata else ""
@@ -222,46 +294,129 @@ def read_pdf(data: bytes) -> tuple[dict, str, list[Block]]:
         for para in re.split(r"\n\s*\n", page_text):
             parts.append((para, "", number, False))
     text, blocks = join_blocks(parts)
-    return {"title": info_title}, text, blocks
+    return {"title": str(info_title)}, text, blocks
 
 
-def read_docx(data: bytes) -> tuple[dict, str, list[Block]]:
-    import io
+_W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
+
+
+class _CappedStream:
+    """A decompressing stream that refuses to yield more than `limit` bytes: a zip's declared
+    sizes can lie, what comes out of the stream cannot."""
+
+    def __init__(self, stream, limit: int):
+        self.stream, self.left, self.limit = stream, limit, limit
+
+    def read(self, n: int = -1) -> bytes:
+        data = self.stream.read(65536 if n is None or n < 0 else min(n, 1 << 20))
+        self.left -= len(data)
+        if self.left < 0:
+            raise ReadError(f"the DOCX expands to more than {self.limit // (1024 * 1024)} MB (possible zip bomb)")
+        return data
+
+
+def _docx_styles(archive: zipfile.ZipFile, budget: Budget) -> dict[str, str]:
+    """Paragraph style id → style name, read once (a lookup per paragraph took minutes)."""
+    from lxml import etree
 
     try:
-        with zipfile.ZipFile(io.BytesIO(data)) as archive:
-            total = sum(info.file_size for info in archive.infolist())
-            if total > MAX_DOCX_UNCOMPRESSED:
-                raise ReadError("the DOCX expands to an unreasonable size (possible zip bomb)")
-    except zipfile.BadZipFile as exc:
+        info = archive.getinfo("word/styles.xml")
+    except KeyError:
+        return {}
+    names = {}
+    with archive.open(info) as raw:
+        for _, el in etree.iterparse(_CappedStream(raw, budget.max_unpacked_bytes), events=("end",),
+                                     tag=f"{_W}style", resolve_entities=False, no_network=True, huge_tree=False):
+            name = el.find(f"{_W}name")
+            names[el.get(f"{_W}styleId") or ""] = (name.get(f"{_W}val") if name is not None else "") or ""
+            el.clear()
+    return names
+
+
+def _docx_title(archive: zipfile.ZipFile) -> str:
+    from lxml import etree
+
+    try:
+        info = archive.getinfo("docProps/core.xml")
+    except KeyError:
+        return ""
+    if info.file_size > 1 << 20:
+        return ""
+    try:
+        root = etree.fromstring(archive.read(info), etree.XMLParser(resolve_entities=False, no_network=True))
+    except etree.XMLSyntaxError:
+        return ""
+    title = root.find("{http://purl.org/dc/elements/1.1/}title")
+    return (title.text or "") if title is not None else ""
+
+
+def read_docx(path: Path, budget: Budget) -> tuple[dict, str, list[Block]]:
+    """Word's document.xml read as a stream: one paragraph in memory at a time, each budget
+    checked as paragraphs arrive."""
+    from lxml import etree
+
+    try:
+        archive = zipfile.ZipFile(path)
+    except (zipfile.BadZipFile, OSError) as exc:
         raise ReadError("the DOCX is not a valid Word file (not a zip archive)") from exc
-    from docx import Document as DocxDocument
-
-    try:
-        doc = DocxDocument(io.BytesIO(data))
-    except Exception as exc:
-        raise ReadError(f"the DOCX could not be read ({type(exc).__name__})") from exc
-    parts, heading, title = [], "", doc.core_properties.title or ""
-    for para in doc.paragraphs:
-        style = (para.style.name if para.style is not None else "") or ""
-        text = para.text
-        if style.lower().startswith(("heading", "title")):
-            heading = text.strip()
-            title = title or heading
-            parts.append((text, heading, None, True))
-        else:
-            parts.append((text, heading, None, False))
+    with archive:
+        try:
+            info = archive.getinfo("word/document.xml")
+        except KeyError as exc:
+            raise ReadError("the DOCX is not a valid Word file (no word/document.xml)") from exc
+        if info.file_size > budget.max_unpacked_bytes:
+            raise ReadError(f"the DOCX expands to more than {budget.max_unpacked_bytes // (1024 * 1024)} MB "
+                            "(possible zip bomb)")
+        try:
+            styles = _docx_styles(archive, budget)
+            title = _docx_title(archive)
+            parts, heading, length, count = [], "", 0, 0
+            with archive.open(info) as raw:
+                events = etree.iterparse(_CappedStream(raw, budget.max_unpacked_bytes), events=("end",),
+                                         tag=f"{_W}p", resolve_entities=False, no_network=True, huge_tree=False)
+                for _, para in events:
+                    count += 1
+                    if count > budget.max_paragraphs:
+                        raise ReadError(f"the DOCX has more than {budget.max_paragraphs:,} paragraphs; "
+                                        "split it into smaller files")
+                    text = "".join(_docx_run_text(el) for el in para.iter(f"{_W}t", f"{_W}tab", f"{_W}br", f"{_W}cr"))
+                    style_el = para.find(f"{_W}pPr/{_W}pStyle")
+                    style_id = style_el.get(f"{_W}val") if style_el is not None else ""
+                    style = styles.get(style_id or "", style_id or "")
+                    # A paragraph inside a text box sits inside another: read once, then dropped.
+                    para.clear(keep_tail=True)
+                    parent = para.getparent()
+                    if parent is not None and parent.tag != f"{_W}body":
+                        parent.remove(para)
+                    else:
+                        while para.getprevious() is not None:
+                            del parent[0]
+                    length += len(text) + 2
+                    if length > budget.max_text_chars:
+                        raise budget.too_long()
+                    if style.lower().startswith(("heading", "title")):
+                        heading = text.strip()
+                        title = title or heading
+                        parts.append((text, heading, None, True))
+                    else:
+                        parts.append((text, heading, None, False))
+        except ReadError:
+            raise
+        except (etree.XMLSyntaxError, zipfile.BadZipFile, EOFError, OSError, ValueError) as exc:
+            raise ReadError(f"the DOCX could not be read ({type(exc).__name__})") from exc
     text, blocks = join_blocks(parts)
     return {"title": title}, text, blocks
 
 
-_READERS = {
-    ".md": read_markdown, ".markdown": read_markdown,
-    ".txt": read_text, ".text": read_text,
-    ".html": read_html, ".htm": read_html,
-    ".pdf": read_pdf,
-    ".docx": read_docx,
-}
+def _docx_run_text(el) -> str:
+    tag = el.tag[len(_W):]
+    if tag == "t":
+        return el.text or ""
+    return "\t" if tag == "tab" else "\n"
+
+
+_TEXT_READERS = {".md": read_markdown, ".markdown": read_markdown, ".txt": read_text, ".text": read_text}
+_FILE_READERS = {".html": read_html, ".htm": read_html, ".pdf": read_pdf, ".docx": read_docx}
 
 
 # ---------------------------------------------------------------- documents
@@ -277,15 +432,17 @@ def _as_tuple_urls(sources) -> tuple[str, ...]:
 
 
 def read_document(path: Path, kind: str = "user", display_name: str | None = None,
-                  defaults: dict | None = None) -> Document:
+                  defaults: dict | None = None, budget: Budget = DEFAULT_BUDGET) -> Document:
     """Read one file into a Document; raise ReadError with a clear reason when it cannot be used.
 
-    `defaults` supplies metadata a file does not carry itself (a fetched page's URL, say).
+    `defaults` supplies metadata a file does not carry itself (a fetched page's URL, say). A
+    user's file ("user") is known only by its name: whatever its front matter or <title> claims
+    (a publisher, an official URL, a date), the product decides its provenance.
     """
     path = Path(path)
     suffix = path.suffix.lower()
     name = display_name or path.name
-    if suffix not in _READERS:
+    if suffix not in _TEXT_READERS and suffix not in _FILE_READERS:
         raise ReadError(f"unsupported file type '{suffix or '(none)'}'; supported: "
                         + ", ".join(sorted(SUPPORTED_SUFFIXES)))
     try:
@@ -294,30 +451,35 @@ def read_document(path: Path, kind: str = "user", display_name: str | None = Non
         raise ReadError(f"the file cannot be opened ({exc.strerror or type(exc).__name__})") from exc
     if size == 0:
         raise ReadError("the file is empty")
-    if size > MAX_FILE_BYTES:
-        raise ReadError(f"the file is larger than {MAX_FILE_BYTES // (1024 * 1024)} MB")
-    data = path.read_bytes()
+    if size > budget.max_file_bytes:
+        raise ReadError(f"the file is larger than {budget.max_file_bytes // (1024 * 1024)} MB")
     try:
-        reader = read_note_markdown if kind == "note" and suffix in (".md", ".markdown") else _READERS[suffix]
-        meta, text, blocks = reader(data)
+        if suffix in _TEXT_READERS:
+            reader = read_note_markdown if kind == "note" and suffix in (".md", ".markdown") else _TEXT_READERS[suffix]
+            meta, text, blocks = reader(read_text_file(path, budget))
+        else:
+            meta, text, blocks = _FILE_READERS[suffix](path, budget)
     except ReadError:
         raise
     except yaml.YAMLError as exc:
         raise ReadError("the front matter is not valid YAML") from exc
-    meta = {**(defaults or {}), **{k: v for k, v in meta.items() if v}}
+    except MemoryError as exc:
+        raise ReadError("the file needs more memory to read than a document may use") from exc
     body_blocks = [b for b in blocks if not b.is_heading]
     if not body_blocks or not text.strip():
         raise ReadError("no text could be extracted (a scanned PDF needs OCR first)")
-    if len(text) > MAX_TEXT_CHARS:
-        raise ReadError(f"the file holds more than {MAX_TEXT_CHARS:,} characters of text; split it into smaller files")
+    if len(text) > budget.max_text_chars:
+        raise budget.too_long()
+    if kind == "user":
+        return _user_document(name, text, blocks, path)
+    meta = {**(defaults or {}), **{k: v for k, v in meta.items() if v}}
     language = str(meta.get("language") or detect_language(text[:5000]))
     first_heading = next((text[b.start:b.end] for b in blocks if b.is_heading), "")
     title = str(meta.get("title") or first_heading or name)
     urls = _as_tuple_urls(meta.get("sources"))
-    url = str(meta.get("url") or (urls[0] if urls else path.resolve().as_uri()))
+    url = str(meta.get("url") or (urls[0] if urls else ""))
     checked = meta.get("checked") or meta.get("date_checked") or dt.date.today().isoformat()
-    # A user's file is known by its name, whatever its front matter claims.
-    doc_id = str(meta["id"]) if kind != "user" and meta.get("id") else name
+    doc_id = str(meta["id"]) if meta.get("id") else name
     return Document(
         doc_id=doc_id,
         title=title,
@@ -329,9 +491,17 @@ def read_document(path: Path, kind: str = "user", display_name: str | None = Non
         blocks=tuple(blocks),
         topic=str(meta.get("topic") or doc_id),
         kind=kind,
-        source_urls=urls or (url,),
+        source_urls=urls or ((url,) if url else ()),
         path=str(path),
     )
+
+
+def _user_document(name: str, text: str, blocks: list[Block], path: Path) -> Document:
+    """A user's file: "your document <name>", with no publisher, no link and the date it was
+    added. Its front matter was dropped from the text and its claims are ignored."""
+    return Document(doc_id=name, title=name, publisher="", url="", language=detect_language(text[:5000]),
+                    checked=dt.date.today().isoformat(), text=text, blocks=tuple(blocks), topic=name,
+                    kind="user", source_urls=(), path=str(path))
 
 
 def corpus_files(corpus_dir: Path) -> list[Path]:

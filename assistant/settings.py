@@ -76,6 +76,17 @@ class Settings:
     users: str | None = None
     trusted_user_header: str | None = None
 
+    # What reading one uploaded file may cost (assistant/readers.py Budget, assistant/extraction.py).
+    # Every limit is checked while the file is read; a file over any of them is refused with the reason.
+    max_file_bytes: int = 40 * 1024 * 1024
+    max_text_chars: int = 2_000_000
+    max_pages: int = 2_000
+    max_paragraphs: int = 20_000
+    max_unpacked_bytes: int = 100 * 1024 * 1024  # a DOCX's XML once decompressed
+    max_html_bytes: int = 5 * 1024 * 1024
+    ingest_seconds: float = 60.0  # wall-clock and CPU seconds per file, in the reader process
+    ingest_memory_mb: int = 1024  # address space of the reader process
+
     def with_(self, **changes) -> Settings:
         return replace(self, **changes)
 

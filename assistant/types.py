@@ -284,6 +284,7 @@ class IndexStatus:
     embedding_model: str
     languages: dict[str, int]
     built_at: str
+    disk_bytes: int = 0  # the whole index folder: generations, Chroma, stored originals
 
 
 @dataclass(frozen=True)

@@ -13,6 +13,9 @@ own generations.
 from __future__ import annotations
 
 import os
+import re
+import shutil
+import sqlite3
 from pathlib import Path
 
 import numpy as np
@@ -56,6 +59,45 @@ class VectorStore:
             self.client = chromadb.PersistentClient(path=str(root), settings=_chroma_settings())
         self._collections: dict = {}
         self._counts: dict[str, int] = {}
+
+    @classmethod
+    def recreate(cls, root: Path) -> VectorStore:
+        """A new, empty embedded store in place of one that cannot be read. Its content is
+        derived from the generations' own vectors, which rewrite it."""
+        from chromadb.api.shared_system_client import SharedSystemClient
+
+        # Chroma caches one system per path, also a broken one: forget it before opening again.
+        SharedSystemClient._identifier_to_system.pop(str(root), None)
+        SharedSystemClient._identifier_to_refcount.pop(str(root), None)
+        shutil.rmtree(root, ignore_errors=True)
+        return cls(root)
+
+    def count(self, name: str) -> int:
+        return self._collection(name).count()
+
+    def compact(self, min_free_share: float = 0.25) -> None:
+        """Remove the HNSW segment folders of dropped collections (Chroma leaves them behind) and
+        VACUUM the SQLite file once a quarter of its pages are free. Embedded store only."""
+        if self.remote:
+            return
+        root = Path(self.location)
+        database = root / "chroma.sqlite3"
+        try:
+            with sqlite3.connect(f"file:{database}?mode=rw", uri=True, timeout=2) as db:
+                live = {row[0] for row in db.execute("SELECT id FROM segments")}
+                free = db.execute("PRAGMA freelist_count").fetchone()[0]
+                pages = db.execute("PRAGMA page_count").fetchone()[0]
+            for folder in root.iterdir():
+                if folder.is_dir() and _UUID.fullmatch(folder.name) and folder.name not in live:
+                    shutil.rmtree(folder, ignore_errors=True)
+            if pages and free / pages >= min_free_share:
+                db = sqlite3.connect(f"file:{database}?mode=rw", uri=True, timeout=2, isolation_level=None)
+                try:
+                    db.execute("VACUUM")
+                finally:
+                    db.close()
+        except sqlite3.Error:
+            pass  # busy (another process reading) or not Chroma's layout: try again next update
 
     def _collection(self, name: str):
         if name not in self._collections:
@@ -128,6 +170,9 @@ class VectorStore:
         self._counts.pop(name, None)
         if name in self.collection_names():
             self.client.delete_collection(name)
+
+
+_UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
 
 
 def _flat(meta: dict) -> dict:

@@ -22,7 +22,7 @@ def test_ingest_reports_added_and_skipped_files_and_answers_from_them(fresh_assi
     assert not ans.abstained
     cited = ans.citations[0]
     assert cited.source_id == "offre.pdf"
-    assert cited.url.startswith("file://") and cited.url.endswith("offre.pdf")
+    assert cited.kind == "user" and cited.title == "offre.pdf" and cited.url == "" and not cited.publisher
     assert cited.locator == "p. 2"
     assert "480 euros" in cited.quote
 

@@ -33,7 +33,7 @@ def test_user_markdown_cannot_claim_another_identity(tmp_path):
     path.write_text("---\nid: mhealth-pyramid.fr\nkind: note\n---\n\nMon texte à moi.\n", encoding="utf-8")
     doc = read_document(path, kind="user")
     assert doc.doc_id == "mine.md" and doc.kind == "user"
-    assert doc.url.startswith("file://")
+    assert doc.url == "" and doc.title == "mine.md" and doc.publisher == ""  # no server path, no claimed identity
 
 
 def test_html_keeps_content_and_headings_drops_navigation_scripts_and_banners(tmp_path):
@@ -45,7 +45,7 @@ def test_html_keeps_content_and_headings_drops_navigation_scripts_and_banners(tm
         "<main><h1>Applications mobiles</h1><p>Le demandeur remplit le formulaire.</p>"
         "<ul><li>Premier critère</li><li>Second critère</li></ul></main>"
         "<footer>Plan du site</footer></body></html>", encoding="utf-8")
-    doc = read_document(path)
+    doc = read_document(path, kind="fetched")
     assert doc.title == "Page INAMI"
     assert "Le demandeur remplit le formulaire." in doc.text
     assert "Second critère" in doc.text
@@ -57,7 +57,7 @@ def test_html_keeps_content_and_headings_drops_navigation_scripts_and_banners(tm
 def test_pdf_pages_are_kept(tmp_path):
     path = make_pdf(tmp_path / "guide.pdf", ["First page about CE marking.", "Second page about INAMI forms.",
                                              "Third page about eHealth criteria."], title="Guide")
-    doc = read_document(path)
+    doc = read_document(path, kind="fetched")
     assert doc.title == "Guide"
     pages = {b.page for b in doc.blocks}
     assert pages == {1, 2, 3}

@@ -221,7 +221,7 @@ def test_upload_reports_added_and_skipped_and_answers_cite_the_file(fresh_assist
     assert "3 mars 2026" in answer and "<img" not in answer and "<script" not in answer
     entry = panel.split('id="src-0-1"')[1].split("</li>")[0]
     assert "zorblax-dossier.md" in entry or "Dossier Zorblax" in entry
-    assert 'href="file://' in entry and "your document" in entry
+    assert "href=" not in entry and "no web link" in entry and "your document" in entry
     assert "<img" not in panel and "<script" not in panel
 
 

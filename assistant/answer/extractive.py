@@ -335,7 +335,14 @@ def _direct(pe: _PartEvidence, used: list[Candidate]) -> Candidate | None:
     usable = [c for c in pe.candidates if _quotable(c, used, allow_list=True) and c.relevance >= COVERAGE]
     if pe.part.intent in TYPED:
         usable = [c for c in usable if c.holds and c.subject >= SUBJECT_COVERAGE]
-    return usable[0] if usable else None
+    if not usable:
+        return None
+    # A user's file is never the direct answer when a bundled or official source answers the same
+    # part about as well as a supporting point would: the file may still be quoted as a point,
+    # introduced as the user's document.
+    if usable[0].chunk.kind == "user":
+        return next((c for c in usable if c.chunk.kind != "user" and c.score >= CUTOFF * usable[0].score), usable[0])
+    return usable[0]
 
 
 def _quotable(cand: Candidate, used: list[Candidate], allow_list: bool = False) -> bool:

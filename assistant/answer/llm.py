@@ -31,7 +31,7 @@ from ..understanding import Understanding, understand
 from .extractive import UNCOVERED_KINDS, _merge, select_evidence
 from .extractive import answer as extractive_answer
 from .render import render_markdown
-from .verify import (Check, GeneratedSentence, Organisations, Passage, Verifier, make_passage, parse,
+from .verify import (Check, Organisations, Passage, Verifier, make_passage, parse,
                      passage_sentences, quotable, support_threshold)
 
 log = logging.getLogger(__name__)

@@ -36,7 +36,9 @@ def render_markdown(answer: Answer, phrases: Phrases, *, cite: Callable[[int], s
         if citation is not None and citation.kind == "secondary" and not _ATTRIBUTED.search(s.text):
             marker += f" *({text(phrases('labels.secondary'))})*"
         elif citation is not None and citation.kind == "user":
-            marker += f" *({text(phrases('labels.your_file'))})*"
+            # The user's own file speaks as such, in the answer's language, before its words.
+            intro = phrases("labels.according_to_user").format(name=citation.title or citation.source_id)
+            return f"*{text(intro)}* {text(s.text)} {marker}"
         return f"{text(s.text)} {marker}"
 
     lines: list[str] = []

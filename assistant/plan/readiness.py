@@ -9,7 +9,7 @@ from pathlib import Path
 
 from ..languages import terms
 from ..types import Hit
-from .model import CheckItem, Cited, Plan, Readiness
+from .model import CheckItem, Plan, Readiness
 from .pathway import Pathway
 from .planner import CitationRegistry, _missing_languages, plan_phrases
 from .profile import Profile

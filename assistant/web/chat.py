@@ -29,7 +29,6 @@ import gradio as gr  # noqa: E402
 
 from ..api import Assistant  # noqa: E402
 from ..prompts import load_phrases  # noqa: E402
-from ..readers import MAX_FILE_BYTES, SUPPORTED_SUFFIXES  # noqa: E402
 from ..answer.render import render_markdown  # noqa: E402
 from ..types import LANGUAGES, Answer, Citation, IngestReport  # noqa: E402
 
@@ -353,6 +352,8 @@ class Handlers:
         except Exception:
             log.exception("ingesting %d uploaded files failed", len(paths))
             return message_html("error", labels("error_upload"))
+        finally:
+            _remove_uploaded_copies(paths)
         return report_html(report, labels)
 
     def _reader(self, request):
@@ -360,6 +361,24 @@ class Handlers:
 
     def _writer(self, request):
         return self.sessions.writer(request) if self.sessions is not None else self.assistant
+
+    def intro(self, t: Labels) -> str:
+        """The page's header: it says every sentence is official only while no user file can be quoted."""
+        return f"# {t('title')}\n\n{t('intro_user' if self._user_files() else 'intro')}"
+
+    def footer(self, t: Labels) -> str:
+        return f"<small>{html.escape(t('disclaimer_user' if self._user_files() else 'disclaimer'))}</small>"
+
+    def header_and_footer(self, language: str) -> tuple[str, str]:
+        t = self.labels(language)
+        return self.intro(t), self.footer(t)
+
+    def _user_files(self) -> bool:
+        try:
+            return bool(self.assistant.user_documents())
+        except Exception:  # the header must render whatever the index's state
+            log.exception("listing the user's documents failed")
+            return True
 
     def api_ask(self, question: str, language: str | None = None, history: list[str] | None = None) -> dict:
         """The `/ask` endpoint: the answer as JSON (Answer.to_dict)."""
@@ -379,7 +398,7 @@ class Handlers:
         """Interface strings in the chosen language, in the order of `relabelled` in build_app."""
         t = self.labels(language)
         return (
-            f"# {t('title')}\n\n{t('intro')}",
+            self.intro(t),
             gr.update(label=t("language")),
             gr.update(label=t("chat_label"), placeholder=t("chat_placeholder")),
             gr.update(label=t("question_label"), placeholder=t("question_placeholder")),
@@ -392,13 +411,29 @@ class Handlers:
             t("upload_hint"),
             gr.update(label=t("upload_files")),
             gr.update(value=t("upload_button")),
-            f"<small>{html.escape(t('disclaimer'))}</small>",
+            self.footer(t),
             gr.update(label=t("tab_chat")),
         )
 
     def initial_language(self, request: gr.Request | None = None) -> str:
         headers = getattr(request, "headers", None) or {}
         return language_from_header(headers.get("accept-language"))
+
+
+def _remove_uploaded_copies(paths: list[str]) -> None:
+    """Delete Gradio's temporary copies of the uploads: the index keeps its own private copy of
+    each accepted file, and the temporary folder is served by Gradio to whoever knows the path."""
+    import tempfile
+
+    upload_dir = Path(os.environ.get("GRADIO_TEMP_DIR") or Path(tempfile.gettempdir()) / "gradio").resolve()
+    for raw in paths:
+        path = Path(raw).resolve()
+        if upload_dir in path.parents:
+            path.unlink(missing_ok=True)
+            try:
+                path.parent.rmdir()  # Gradio puts each upload in a folder of its own
+            except OSError:
+                pass
 
 
 def _file_path(item) -> str | None:

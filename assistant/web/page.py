@@ -7,7 +7,6 @@ import os
 # Gradio reads this when it is imported: no usage statistics leave the machine.
 os.environ["GRADIO_ANALYTICS_ENABLED"] = "False"
 
-import html  # noqa: E402
 import logging  # noqa: E402
 
 import gradio as gr  # noqa: E402
@@ -81,7 +80,7 @@ def build_app(assistant: Assistant, *, stream_pause: float = STREAM_PAUSE, langu
     with gr.Blocks(title=t("title"), analytics_enabled=False) as demo:
         convo = gr.State(Conversation())
         with gr.Row(equal_height=False):
-            header = gr.Markdown(f"# {t('title')}\n\n{t('intro')}")
+            header = gr.Markdown(handlers.intro(t))
             ui_language = gr.Radio([(LANGUAGE_NAMES[code], code) for code in LANGUAGES], value=language,
                                    label=t("language"), scale=0, min_width=300, elem_id="ui-language")
         with gr.Tabs(elem_id="tabs"):
@@ -110,7 +109,7 @@ def build_app(assistant: Assistant, *, stream_pause: float = STREAM_PAUSE, langu
                         build_panel(handlers.sessions, report, add, ui_language, language)
             with gr.Tab(t("tab_plan"), id="plan", elem_id="tab-plan") as plan_tab_box:
                 plan_parts = plan_tab.build(language)
-        footer = gr.Markdown(f"<small>{html.escape(t('disclaimer'))}</small>")
+        footer = gr.Markdown(handlers.footer(t))
 
         chat_io = dict(fn=handlers.respond, inputs=[question, chatbot, convo, ui_language],
                        outputs=[chatbot, convo, sources, question], api_visibility="undocumented")
@@ -118,7 +117,8 @@ def build_app(assistant: Assistant, *, stream_pause: float = STREAM_PAUSE, langu
         send.click(**chat_io)
         for event in (clear.click, chatbot.clear):  # the button and the chat's own bin icon
             event(handlers.new_conversation, [ui_language], [chatbot, convo, sources], api_visibility="private")
-        add.click(handlers.upload, [files, ui_language], [report], api_name="upload", api_visibility="undocumented")
+        add.click(handlers.upload, [files, ui_language], [report], api_name="upload", api_visibility="undocumented").then(
+            handlers.header_and_footer, [ui_language], [header, footer], api_visibility="private")
         relabelled = [header, ui_language, chatbot, question, send, clear, example_box.dataset, sources_title,
                       sources, upload_box, upload_hint, files, add, footer, chat_tab]
         ui_language.change(handlers.relabel, [ui_language, convo], relabelled, api_visibility="private")
