@@ -204,7 +204,7 @@ class _Note:
 
     @classmethod
     def read(cls, path: Path) -> _Note:
-        meta, text, blocks = read_note_markdown(path.read_bytes())
+        meta, text, blocks = read_note_markdown(path.read_text(encoding="utf-8"))
         return cls(text, [b for b in blocks if not b.is_heading], str(meta.get("checked", "")))
 
     def sentences(self, block) -> list[tuple[int, int]]:
