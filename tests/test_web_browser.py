@@ -147,7 +147,8 @@ def test_chat_in_the_browser(page, fresh_assistant, tmp_path):
     page.set_input_files("#upload-files input[type=file]", [str(doc)])
     page.locator("#upload-files").get_by_text("zorblax-dossier.md").first.wait_for()
     page.click("#upload-button")
-    page.wait_for_selector("#upload-report .upload-report")
+    # The first upload of a session creates its workspace and starts the reader process: slow on a busy machine.
+    page.wait_for_selector("#upload-report .upload-report", timeout=90_000)
     assert "1 added" in page.inner_text("#upload-report")
 
     ask(page, "Quand la startup Zorblax a-t-elle déposé son dossier ?")
