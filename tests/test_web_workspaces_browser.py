@@ -42,7 +42,7 @@ def test_sessions_have_private_documents(fresh_assistant, tmp_path):
             a.set_input_files("#upload-files input[type=file]", [str(doc)])
             a.locator("#upload-files").get_by_text("quandrill.txt").first.wait_for()
             a.click("#upload-button")
-            a.wait_for_selector("#upload-report .upload-report")
+            a.wait_for_selector("#upload-report .upload-report", timeout=90_000)  # first upload: slow when busy
             assert "1 added" in a.inner_text("#upload-report")
 
             ask(b, QUESTION)
