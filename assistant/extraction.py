@@ -95,12 +95,15 @@ class Extractor:
     @staticmethod
     def _read_exactly(proc: subprocess.Popen, n: int, deadline: float) -> bytes:
         fd, parts, left = proc.stdout.fileno(), [], n
+        # poll, not select: a long-running server holds more than FD_SETSIZE (1,024) descriptors
+        # (Chroma clients of open workspaces, sockets), and select() refuses any above it.
+        poller = select.poll()
+        poller.register(fd, select.POLLIN | select.POLLHUP | select.POLLERR)
         while left:
             remaining = deadline - time.monotonic()
             if remaining <= 0:
                 raise _Timeout()
-            ready, _, _ = select.select([fd], [], [], remaining)
-            if not ready:
+            if not poller.poll(max(1, int(remaining * 1000))):
                 raise _Timeout()
             data = os.read(fd, min(left, 1 << 20))
             if not data:

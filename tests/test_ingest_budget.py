@@ -63,3 +63,29 @@ def test_the_reader_process_is_killed_at_its_time_limit(hostile):
         with pytest.raises(ReadError, match="more than 2 s"):
             extractor.read(hostile["page-39mb.html"])
     assert time.perf_counter() - start < 6
+
+
+def test_reading_works_when_the_server_holds_many_descriptors(tmp_path):
+    """A long-running server holds more than 1,024 descriptors (workspaces' Chroma clients,
+    sockets); waiting on the reader process must not depend on select()'s FD_SETSIZE."""
+    import os
+    import resource
+
+    from assistant.extraction import Extractor
+    from assistant.settings import Settings
+
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if soft < 1300:
+        if hard != resource.RLIM_INFINITY and hard < 1300:
+            pytest.skip("the descriptor limit is below 1,300 here")
+        resource.setrlimit(resource.RLIMIT_NOFILE, (1300 if hard == resource.RLIM_INFINITY else min(hard, 4096), hard))
+    held = [os.open(os.devnull, os.O_RDONLY) for _ in range(1100)]
+    try:
+        doc = tmp_path / "note.md"
+        doc.write_text("# Note\n\nA paragraph about the INAMI request.\n", encoding="utf-8")
+        with Extractor.from_settings(Settings()) as extractor:
+            assert extractor.read(doc, kind="user", display_name="note.md").doc_id == "note.md"
+    finally:
+        for fd in held:
+            os.close(fd)
+        resource.setrlimit(resource.RLIMIT_NOFILE, (soft, hard))
