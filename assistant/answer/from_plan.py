@@ -1,6 +1,12 @@
-""""What next?" from the route planner: when a founder describes their product and asks for the
-steps, the direct answer is the plan's next steps for that situation, each quoted by the fact
-that stands for it (the step's lead fact, a sentence of a note, found in the index)."""
+"""What the route planner's pathway answers in the chat.
+
+- "What next?": when a founder describes their product (or asks how to get reimbursed), the
+  direct answer is the plan's next steps for that situation, each quoted by the fact that stands
+  for it (the step's lead fact, a sentence of a note, found in the index), then the procedure in
+  short.
+- "How long?" about the procedure: the durations the pathway's facts state.
+- Known gaps: what the sources are known not to state, said for the part that asks it.
+"""
 
 from __future__ import annotations
 
