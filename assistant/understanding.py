@@ -226,6 +226,11 @@ _REQUEST = re.compile(r"^(?:can|could|would) you\b|^(?:pouvez|pourriez|peux|pour
                       r"^(?:kan|kunt|kun|zou) (?:u|je|jij)\b", re.I)
 
 
+# Words of paying that name no amount: "can the patient pay for the app himself?" asks whether
+# he may, a yes/no; an amount word ("how much", "cost", "fee", "free") makes it a cost.
+_PAYING = re.compile(r"\bpay\b|\bpayer\b|\bpayant\w*|\bbetalen\b", re.I)
+
+
 def intent_of(text: str) -> str:
     lowered = text.strip().lower()
     if re.search(r"\bwhat(?:'s| is)? next\b|\bwhat now\b|\bet maintenant\b|\bwat nu\b", lowered):
@@ -235,14 +240,40 @@ def intent_of(text: str) -> str:
             continue
         cue = INTENT_CUES[intent]
         if cue.search(lowered):
+            if intent == "cost" and _only_paying(lowered) and INTENT_CUES["yesno"].search(lowered):
+                return "yesno"
+            if intent == "yesno" and _CHOICE.search(lowered):
+                return "general"  # "is prevention federal or regional?" is answered by which, not yes or no
             return intent
     return "general"
+
+
+_CHOICE = re.compile(r"\w\s+(?:or|ou|of)\s+(?:the |de |het |la |le |les |l'|van |du |de la )?\w", re.I)
+
+
+def _only_paying(lowered: str) -> bool:
+    return not INTENT_CUES["cost"].search(_PAYING.sub(" ", lowered))
+
+
+# A full stop after "e.g.", "bv.", "p. ex." or "etc." does not end the founder's sentence.
+_ABBREVIATION = re.compile(r"(?:\b(?:e\.g|i\.e|etc|bv|bijv|bvb|o\.a|d\.w\.z|ex|c\.-à-d|cf|vs|resp|incl|approx|ca)\.)$", re.I)
+
+
+def _sentences(text: str) -> list[str]:
+    pieces = [p.strip() for p in re.split(r"(?<=[.?!])\s+(?=\S)", text) if p.strip()]
+    out: list[str] = []
+    for piece in pieces:
+        if out and _ABBREVIATION.search(out[-1]):
+            out[-1] = f"{out[-1]} {piece}"
+        else:
+            out.append(piece)
+    return out
 
 
 def _split_statements(question: str) -> tuple[list[str], list[str]]:
     """Statements (the situation) and questions. Without a question mark, the last sentence is
     the question unless a question word opens an earlier one."""
-    sentences = [s.strip() for s in re.split(r"(?<=[.?!])\s+(?=\S)", question) if s.strip()]
+    sentences = _sentences(question)
     asked = [s for s in sentences if s.endswith("?") or re.match(rf"(?:{_QUESTION_WORD})\b", s, re.I)]
     if not asked:
         return sentences[:-1], sentences[-1:]

@@ -147,6 +147,16 @@ def test_one_number_per_source_and_section(assistant, question, language):
     assert {s.citation for s in ans.statements if s.citation} == {c.n for c in ans.citations}
 
 
+@pytest.mark.parametrize("question,language", FOUNDER_QUESTIONS + [
+    ("Moeten we onze app bij het FAGG notificeren voordat we hem in België mogen verkopen?", "nl"),
+])
+def test_no_statement_repeats_another(assistant, question, language):
+    # Two notes may restate one source's point, one of them with a clause added: quoted once.
+    quoted = [s.text.strip().rstrip(".") for s in assistant.ask(question).statements if s.citation]
+    for i, a in enumerate(quoted):
+        assert not any(a in b for j, b in enumerate(quoted) if j != i), a
+
+
 def test_a_secondary_source_is_shown_as_such(assistant):
     ans = assistant.ask("How long does INAMI take to decide whether an app reimbursement request is admissible?")
     secondary = [c for c in ans.citations if c.kind == "secondary"]

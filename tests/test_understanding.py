@@ -17,6 +17,12 @@ from assistant.understanding import understand
     ("Quels documents faut-il envoyer à l'AFMPS ?", "fr", ["documents"]),
     ("Combien coûte une demande de remboursement INAMI pour une app ?", "fr", ["cost"]),
     ("Can you lay out the full route for our app?", "en", ["steps"]),
+    # Paying named without an amount asks whether one may; "free" or "how much" asks a cost.
+    ("Mag de patiënt zelf betalen voor onze app zolang er geen terugbetaling is?", "nl", ["yesno"]),
+    ("Is die pre-submission meeting gratis?", "nl", ["cost"]),
+    ("How much do we pay for the INAMI request?", "en", ["cost"]),
+    # A choice between two answers is answered by which one, not by yes or no.
+    ("Is prevention a federal or a regional competence?", "en", ["general"]),
 ])
 def test_parts_and_what_each_asks(question, language, intents):
     assert [p.intent for p in understand(question, language).parts] == intents
@@ -25,6 +31,14 @@ def test_parts_and_what_each_asks(question, language, intents):
 def test_a_conjunction_inside_one_question_does_not_split_it():
     parts = understand("Do I need CE marking and notification to the FAMHP?", "en").parts
     assert len(parts) == 1
+
+
+def test_an_abbreviation_does_not_end_a_sentence():
+    question = "Is preventie, bv. een app tegen overgewicht, een bevoegdheid van Vlaanderen of van de federale overheid?"
+    assert [p.text for p in understand(question, "nl").parts] == [question]
+    u = understand("Our app reads a sensor, e.g. a patch. Is it a medical device?", "en")
+    assert u.situation.text == "Our app reads a sensor, e.g. a patch."
+    assert [p.text for p in u.parts] == ["Is it a medical device?"]
 
 
 def test_a_part_that_names_nothing_leans_on_the_part_before():

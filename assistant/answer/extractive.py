@@ -55,6 +55,8 @@ ENUMERATED = ("who", "documents", "steps", "definition", "general")
 SECONDARY_PENALTY = 0.08
 # Passages retrieved for the whole question still count for each part, below the part's own.
 WHOLE_QUESTION_WEIGHT = 0.6
+SENTENCE_SEARCH = 30  # the sentences closest to the part, searched across the whole index
+SENTENCE_PASSAGES = 2  # passages their search may add to the evidence
 
 
 class ExtractiveAnswerer:
@@ -128,6 +130,7 @@ def _gather(part: Part, whole: Retrieval, index: Index, language: str, settings:
         typed = [h for h in select_evidence(_merge(hinted.hits, hits), language, 4 * settings.top_k)
                  if h not in evidence and holds(h.chunk.text, part.intent)]
         evidence += typed[:2]
+    evidence += _sentence_found(own, evidence, language)
     candidates = _candidates(own, evidence, part)
     if from_plan.applies(part, understanding, settings.corpus_dir):
         planned = from_plan.next_step_sentences(understanding, language, settings.corpus_dir, settings.prompts_dir)
@@ -144,6 +147,29 @@ def _gather(part: Part, whole: Retrieval, index: Index, language: str, settings:
     strangers += [n for n in understanding.foreign if n not in strangers]
     return _PartEvidence(part, own, evidence, candidates,
                          confidence(own, evidence, best_cosine, part.query, language, len(strangers)))
+
+
+def _sentence_found(retrieval: Retrieval, evidence: list[Hit], language: str) -> list[Hit]:
+    """Passages holding one of the sentences closest in meaning to the part, wherever their
+    section ranked: a founder's situation ("our COPD app, CE class IIa") pulls whole sections
+    up by shared words while the one sentence that answers sits in a section ranked lower."""
+    gen = retrieval.generation
+    if not gen.sentence_vectors.size:
+        return []
+    have = {h.chunk.chunk_id for h in evidence}
+    chosen_topics = {h.chunk.topic: h.chunk.language for h in evidence}
+    cosines = gen.sentence_vectors @ retrieval.query_vector
+    out: list[Hit] = []
+    for sentence in np.argsort(-cosines)[:SENTENCE_SEARCH]:
+        chunk = gen.chunks[int(gen.sentence_rows[sentence][0])]
+        wanted = chosen_topics.get(chunk.topic, language)
+        if chunk.chunk_id in have or chunk.language != wanted:
+            continue
+        have.add(chunk.chunk_id)
+        out.append(Hit(chunk, float(cosines[sentence]), float(cosines[sentence]), 0.0))
+        if len(out) == SENTENCE_PASSAGES:
+            break
+    return out
 
 
 def _located(retrieval: Retrieval, sentences: list[tuple[str, str]], language: str,
@@ -351,7 +377,14 @@ def _quotable(cand: Candidate, used: list[Candidate], allow_list: bool = False) 
         return False
     if dangles(text) and not (allow_list and text.endswith(":")):
         return False
-    return not any(_overlaps(cand, c) or float(cand.vector @ c.vector) > NEAR_DUPLICATE for c in used)
+    return not any(_overlaps(cand, c) or float(cand.vector @ c.vector) > NEAR_DUPLICATE or _restates(cand, c)
+                   for c in used)
+
+
+def _restates(a: Candidate, b: Candidate) -> bool:
+    """One sentence is the other with a clause added: two notes restating one source's point."""
+    shorter, longer = sorted((a.text.strip().rstrip("."), b.text.strip().rstrip(".")), key=len)
+    return len(shorter) >= MIN_SENTENCE_CHARS and shorter in longer
 
 
 def _with_list(cand: Candidate, candidates: list[Candidate]) -> list[Candidate]:
