@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from test_web_browser import ARGS, CHROMIUM, ask, free_port, last_answer
+from test_web_browser import ARGS, CHROMIUM, ask, attach, free_port, last_answer
 
 pytestmark = [
     pytest.mark.browser,
@@ -38,9 +38,7 @@ def test_sessions_have_private_documents(fresh_assistant, tmp_path):
                 pages.append(page)
             a, b, c = pages
 
-            a.locator("#upload").get_by_text("Add your own documents").click()
-            a.set_input_files("#upload-files input[type=file]", [str(doc)])
-            a.locator("#upload-files").get_by_text("quandrill.txt").first.wait_for()
+            attach(a, doc)
             a.click("#upload-button")
             a.wait_for_selector("#upload-report .upload-report", timeout=90_000)  # first upload: slow when busy
             assert "1 added" in a.inner_text("#upload-report")

@@ -49,7 +49,7 @@ HEADING_SHARE = 0.5
 SUBJECT_COVERAGE = 0.2
 # Kinds of answer that are lists: a sentence announcing a list ("… three kinds of applicants:")
 # holds them, with its items.
-ENUMERATED = ("who", "documents", "steps", "definition", "general")
+ENUMERATED = ("who", "documents", "steps")
 # An official page's sentence goes before a secondary source's when both fit about as well: the
 # assistant is for official answers, with secondary sources attributed when only they say it.
 SECONDARY_PENALTY = 0.08
