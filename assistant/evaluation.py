@@ -97,7 +97,9 @@ def run_question(assistant, q: GoldQuestion) -> QuestionResult:
     seconds = time.perf_counter() - start
     hits = assistant.search(q.question, language=q.language, k=10)
     rank = first_relevant_rank(hits, q.sources) if q.sources else None
-    text = normalise(answer.text) if not answer.abstained else ""
+    # What the answer states: its statements, not the question parts it echoes as headings nor
+    # the titles of its sources ("Complementary insurance FAQ" states nothing).
+    text = normalise(" ".join(s.text for s in answer.statements)) if not answer.abstained else ""
     found = [fact for fact in q.key_facts if normalise(fact) in text]
     cited, supported = supported_statements(answer)
     result = QuestionResult(q, rank, answer, len(found), cited, supported, seconds)
