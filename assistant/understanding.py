@@ -25,7 +25,10 @@ _CUES: dict[str, str] = {
                   r"\bor\b.*\bwhich\b|\bou\b.*\blequel\b",
     "cost": r"\bhow much\b(?!\s+time)|\bcost|\bfee\b|\bfees\b|\bprice|\bpay\b|\bcombien (?:co[uû]t|ça co[uû]t|faut-il payer)|"
             r"\bco[uû]te?s?\b|\bco[uû]t\b|\bfrais\b|\bprix\b|\btarif|\bpayer\b|\bpayant|\bhoeveel kost|\bkost(?:en|t|prijs)?\b|"
-            r"\bprijs\b|\bretributie|\bbetalen\b|\bgratis\b|\bgratuit",
+            r"\bprijs\b|\bretributie|\bbetalen\b|\bgratis\b|\bgratuit|"
+            # "combien on toucherait par patient ?", "hoeveel krijgen we?": an amount received.
+            r"\bcombien\b.{0,30}\b(?:touch|re[çc]oi|recev|gagn|rapport|factur)\w*|"
+            r"\bhoeveel\b.{0,30}\b(?:krijg|ontvang|verdien|opbreng)\w*",
     "duration": r"\bhow (?:long|quickly|fast|soon)\b|\bhow much time\b|\bhow many (?:days|weeks|months)\b|"
                 r"\bcombien de temps\b|\bd[ée]lais?\b|\ben combien de\b|\bprend(?:re)? combien\b|\bdur[ée]e\b|"
                 r"\bhoe (?:lang|snel)\b|\bhoeveel tijd\b|\btermijn|\bduur(?:t|tijd)?\b|\btimeline|\bdeadline|\btime ?frame",
@@ -38,8 +41,11 @@ _CUES: dict[str, str] = {
     "documents": r"\bdocuments?\b|\bpaperwork\b|\bevidence\b|\bproofs?\b|\bdossier|\bwhat (?:do|must|should) (?:i|we) "
                  r"(?:provide|submit|send|prepare)|\bpi[eè]ces?\b|\bpreuves?\b|\bjustificatif|\bfournir\b|"
                  r"\bdocumenten\b|\bbewijs|\bbewijzen\b|\bindienen\b|\baanleveren\b|\bbezorgen\b|\bformulier|\bformulaire|\bform\b|"
-                 r"\btemplate|\bmod[eè]le\b|\bsjabloon",
-    "who": r"\bwho\b|\bwhom\b|\bwhich (?:body|bodies|authority|organi[sz]ation|agency|institution)|\bqui\b|"
+                 r"\btemplate|\bmod[eè]le\b|\bsjabloon|\bpr[ée]parer\b|\bprepare\b|\bbring\b|\bapporter\b|"
+                 r"\bvoorbereiden\b|\bmeebrengen\b|\bklaarmaken\b",
+    # "qui" opening a part or after a preposition: "les étapes qui restent" is not asking who.
+    "who": r"\bwho\b|\bwhom\b|\bwhich (?:body|bodies|authority|organi[sz]ation|agency|institution)|"
+           r"^(?:et |mais |donc |alors |ok )?qui\b|\b(?:à|a|par|de|chez|avec|pour) qui\b|\bc'est qui\b|"
            r"\bquel(?:le)?s? (?:organisme|autorit[ée]|institution|instance|administration)|\bwie\b|"
            r"\bwelke (?:instantie|instelling|organisatie|overheid|administratie)|\bto whom\b|\bà qui\b|\bbij wie\b|"
            r"\bcontact",

@@ -21,6 +21,11 @@ from assistant.understanding import understand
     ("Mag de patiënt zelf betalen voor onze app zolang er geen terugbetaling is?", "nl", ["yesno"]),
     ("Is die pre-submission meeting gratis?", "nl", ["cost"]),
     ("How much do we pay for the INAMI request?", "en", ["cost"]),
+    # "qui" as a relative pronoun asks nothing about who; "combien … toucher" is an amount received.
+    ("Pouvez-vous lister les étapes qui restent ?", "fr", ["steps"]),
+    ("Et combien on toucherait par patient ?", "fr", ["cost"]),
+    ("Combien d'apps ont déjà été remboursées ?", "fr", ["general"]),
+    ("Qu'est-ce qu'il faut préparer pour la réunion ?", "fr", ["documents"]),
     # A choice between two answers is answered by which one, not by yes or no.
     ("Is prevention a federal or a regional competence?", "en", ["general"]),
 ])
