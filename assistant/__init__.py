@@ -16,7 +16,7 @@ __all__ = ["Assistant", "Answer", "Citation", "IngestReport", "Settings", "PRESE
 
 
 def __getattr__(name):
-    # Imported on first use: the file-reading worker (assistant/extraction.py) imports only the
+    # Imported on first use: the file-reading worker (assistant/load/extraction.py) imports only the
     # readers, not Chroma and the embedding model that `Assistant` pulls in.
     if name == "Assistant":
         from .api import Assistant

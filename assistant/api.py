@@ -18,17 +18,17 @@ from .plan.profile import as_profile
 from .plan.readiness import SEARCH_DEPTH, make_readiness
 from .plan.render import report_markdown
 from .conversation import contextualise
-from .corpus import load_notes
-from .embeddings import canonical_name
+from .load.corpus import load_notes
+from .index.embeddings import canonical_name
 from .index import Index
-from .layered import LayeredIndex
+from .index.layered import LayeredIndex
 from .languages import detect_language, words
 from .prompts import load_phrases
-from .documents import forget_document, ingest_files, list_documents
-from .retrieval import retrieve
+from .load.documents import forget_document, ingest_files, list_documents
+from .retrieve.hybrid import retrieve
 from .settings import Settings
 from .types import LANGUAGES, Answer, Hit, IndexStatus, IngestReport, StoredDocument
-from .workspaces import OpenWorkspaces, WorkspaceError, WorkspaceNotFound, WorkspaceStore, check_id
+from .index.workspaces import OpenWorkspaces, WorkspaceError, WorkspaceNotFound, WorkspaceStore, check_id
 
 MAX_QUESTION_CHARS = 2000
 CALIBRATION_FILE = Path(__file__).resolve().parent / "calibration.toml"
@@ -168,7 +168,7 @@ class Assistant:
         the notes; only changed documents are embedded again. Returns a FetchReport (changed,
         unchanged, removed, failed with the reason). `manifest` ({id: Source}) replaces
         corpus/sources.toml."""
-        from .fetch import fetch_sources
+        from .load.fetch import fetch_sources
 
         return fetch_sources(self.index, self.settings, manifest=manifest, include_secondary=include_secondary,
                              only=only, timeout=timeout, lock=self._lock)
@@ -193,7 +193,7 @@ class Assistant:
 
     def as_retriever(self, k: int = 5, language: str | None = None):
         """A LangChain BaseRetriever over this assistant's hybrid retrieval (with its workspace)."""
-        from .retriever import AssistantRetriever
+        from .retrieve.retriever import AssistantRetriever
 
         return AssistantRetriever(searcher=self, k=k, language=language)
 
@@ -280,7 +280,7 @@ class Workspace:
         self.directory = self.store.path(workspace_id)
         self.created = self.store.info(workspace_id).created
         self.index = self.store.open_index(workspace_id)
-        # Questions read the shared corpus and this workspace as one index (assistant/layered.py).
+        # Questions read the shared corpus and this workspace as one index (assistant/index/layered.py).
         self.search_index = LayeredIndex(assistant.index, self.index)
         self._lock = threading.Lock()
 
@@ -339,7 +339,7 @@ class Workspace:
         return self.index.status()
 
     def as_retriever(self, k: int = 5, language: str | None = None):
-        from .retriever import AssistantRetriever
+        from .retrieve.retriever import AssistantRetriever
 
         return AssistantRetriever(searcher=self, k=k, language=language)
 

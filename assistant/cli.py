@@ -188,7 +188,7 @@ def cmd_eval(args) -> int:
 
 def cmd_fetch(args) -> int:
     from .api import Assistant
-    from .corpus import read_manifest
+    from .load.corpus import read_manifest
 
     assistant = Assistant(settings=_settings(args))
     try:
@@ -258,7 +258,7 @@ def cmd_mcp(args) -> int:
 
 def cmd_workspace(args) -> int:
     from .settings import Settings
-    from .workspaces import WorkspaceError, WorkspaceStore
+    from .index.workspaces import WorkspaceError, WorkspaceStore
 
     store = WorkspaceStore(Settings.from_env())
     try:

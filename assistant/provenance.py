@@ -11,7 +11,7 @@ from __future__ import annotations
 from functools import lru_cache
 from pathlib import Path
 
-from .corpus import load_manifest
+from .load.corpus import load_manifest
 from .types import Chunk, Citation, Source
 
 # When the answer's language has no version of a page: the passage's language, then the

@@ -76,7 +76,7 @@ class Settings:
     users: str | None = None
     trusted_user_header: str | None = None
 
-    # What reading one uploaded file may cost (assistant/readers.py Budget, assistant/extraction.py).
+    # What reading one uploaded file may cost (assistant/load/readers.py Budget, assistant/load/extraction.py).
     # Every limit is checked while the file is read; a file over any of them is refused with the reason.
     max_file_bytes: int = 40 * 1024 * 1024
     max_text_chars: int = 2_000_000

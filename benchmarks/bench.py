@@ -149,7 +149,7 @@ def _timed_asks(assistant, questions, warmup: int = 3) -> tuple[dict, dict]:
 def phase_bundled(work: Path, options: dict) -> dict:
     """Fresh build of the bundled corpus, quality, warm latency, one-note incremental update."""
     from assistant.api import Assistant
-    from assistant.embeddings import load_embeddings
+    from assistant.index.embeddings import load_embeddings
     from assistant.evaluation import evaluate
     from assistant.settings import Settings
 
@@ -203,7 +203,7 @@ def phase_bundled(work: Path, options: dict) -> dict:
 
 def _planner(assistant) -> dict:
     """The route planner on the example profiles: plan and PDF report timings, pathway size."""
-    from assistant.corpus import load_manifest
+    from assistant.load.corpus import load_manifest
     from assistant.plan import Profile, load_pathway
 
     profiles = [Profile.from_file(p) for p in sorted((PROJECT_ROOT / "examples" / "profiles").glob("*.yaml"))]
@@ -237,7 +237,7 @@ def _timed_searches(assistant, questions) -> list[float]:
 
 def phase_baseline(work: Path, options: dict) -> dict:
     """The naive LangChain RAG on the same notes and gold questions."""
-    from assistant.corpus import load_notes
+    from assistant.load.corpus import load_notes
     from assistant.evaluation import normalise
     from benchmarks.naive_rag import TOP_K, NaiveRAG
     from assistant.settings import Settings

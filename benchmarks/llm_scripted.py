@@ -23,7 +23,7 @@ from pathlib import Path
 
 from assistant.answer.verify import negated, quotable
 from assistant.evaluation import GOLD_SETS, load_gold
-from assistant.sentences import sentence_spans
+from assistant.index.sentences import sentence_spans
 from assistant.settings import PROJECT_ROOT, Settings
 
 if str(PROJECT_ROOT) not in sys.path:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import random
 from collections.abc import Iterator
 
-from assistant.readers import join_blocks
+from assistant.load.readers import join_blocks
 from assistant.types import Document
 
 # Per language: actors, verbs, objects, conditions, details, page headings, document kinds.

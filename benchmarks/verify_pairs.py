@@ -31,10 +31,10 @@ import numpy as np
 import yaml
 
 from assistant.answer.verify import VERIFY_FILE, quotable
-from assistant.chunking import chunk_document
-from assistant.corpus import load_notes
-from assistant.embeddings import canonical_name, embed_array, load_embeddings
-from assistant.sentences import sentence_spans
+from assistant.index.chunking import chunk_document
+from assistant.load.corpus import load_notes
+from assistant.index.embeddings import canonical_name, embed_array, load_embeddings
+from assistant.index.sentences import sentence_spans
 from assistant.settings import PROJECT_ROOT, Settings
 
 PAIRS_FILE = PROJECT_ROOT / "tests" / "gold" / "verify_pairs.jsonl"
@@ -128,7 +128,7 @@ def full_checks(pairs: list[dict], threshold: float, corpus_dir: Path, model: st
     """The verifier's whole verdict on each pair (facts, names, negation and meaning): "" when
     accepted, else the reason. Shows what the fact checks cost faithful restatements."""
     from assistant.answer.verify import GeneratedSentence, Organisations, Verifier, make_passage
-    from assistant.retrieval import glossary
+    from assistant.retrieve.hybrid import glossary
     from assistant.types import Chunk
 
     embeddings = load_embeddings(model)

@@ -95,8 +95,8 @@ def test_unknown_language_is_refused(assistant):
 
 # ---------------------------------------------------------------- answers to founders' questions
 
-from assistant.corpus import load_manifest  # noqa: E402
-from assistant.readers import read_document  # noqa: E402
+from assistant.load.corpus import load_manifest  # noqa: E402
+from assistant.load.readers import read_document  # noqa: E402
 from assistant.settings import PROJECT_ROOT  # noqa: E402
 
 MANIFEST = load_manifest(PROJECT_ROOT / "corpus")

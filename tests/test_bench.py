@@ -41,8 +41,8 @@ def test_bench_smoke_writes_the_expected_keys(tmp_path, capsys):
 
 
 def test_synthetic_pages_are_multilingual_paginated_and_varied():
-    from assistant.chunking import chunk_document
-    from assistant.sentences import sentence_spans
+    from assistant.index.chunking import chunk_document
+    from assistant.index.sentences import sentence_spans
     from benchmarks.synthetic import synthetic_documents
 
     docs = list(synthetic_documents(60, pages_per_document=10))

@@ -108,7 +108,7 @@ def test_index_built_into_a_chroma_server_answers_through_it(chroma_server, tmp_
 
 
 def test_an_unreachable_server_is_reported_with_what_to_do(tmp_path):
-    from assistant.vectorstore import StoreUnavailable
+    from assistant.index.vectorstore import StoreUnavailable
 
     settings = Settings.from_env(index_dir=tmp_path / "index", chroma_host="127.0.0.1", chroma_port=_free_port(),
                                  show_progress=False)

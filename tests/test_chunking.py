@@ -1,6 +1,6 @@
-from assistant.chunking import MAX_CHARS, chunk_document
-from assistant.corpus import load_notes
-from assistant.sentences import sentence_spans
+from assistant.index.chunking import MAX_CHARS, chunk_document
+from assistant.load.corpus import load_notes
+from assistant.index.sentences import sentence_spans
 from assistant.settings import Settings
 
 

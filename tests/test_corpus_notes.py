@@ -12,7 +12,7 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from assistant.readers import split_front_matter
+from assistant.load.readers import split_front_matter
 from assistant.settings import PROJECT_ROOT
 
 CORPUS = PROJECT_ROOT / "corpus"
@@ -174,7 +174,7 @@ def test_url_problem_catches_malformed_urls():
 
 # ---------------------------------------------------------------- per-paragraph sources
 
-from assistant.readers import read_document  # noqa: E402
+from assistant.load.readers import read_document  # noqa: E402
 
 TOPIC_NAMES = sorted(TOPICS)
 

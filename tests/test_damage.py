@@ -12,7 +12,7 @@ import time
 import pytest
 
 from assistant import Assistant, Settings
-from assistant.index import POINTER
+from assistant.index.generations import POINTER
 
 QUESTION = "What colour is the Quokkamed wristband?"
 FACT = "The Quokkamed wristband is bright orange"
@@ -125,7 +125,7 @@ def test_index_check_reports_a_broken_chroma_store_without_touching_it(index_wit
 def test_a_busy_store_is_not_mistaken_for_a_damaged_one():
     import sqlite3
 
-    from assistant.index import is_corruption
+    from assistant.index.generations import is_corruption
 
     assert is_corruption(RuntimeError("error returned from database: (code: 11) database disk image is malformed"))
     assert not is_corruption(sqlite3.OperationalError("database is locked"))

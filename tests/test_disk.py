@@ -5,7 +5,7 @@ from __future__ import annotations
 import shutil
 
 from assistant import Assistant, Settings
-from assistant.index import disk_usage
+from assistant.index.generations import disk_usage
 
 
 def test_twenty_ingests_stay_within_one_and_a_half_fresh_builds(bundled_index, tmp_path):

@@ -5,10 +5,10 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from assistant.chunking import chunk_document, embedding_text
-from assistant.corpus import load_notes
-from assistant.embeddings import UniversalSentenceEncoderEmbeddings, _sentencepiece_tokenizer
-from assistant.sentences import sentence_spans
+from assistant.index.chunking import chunk_document, embedding_text
+from assistant.load.corpus import load_notes
+from assistant.index.embeddings import UniversalSentenceEncoderEmbeddings, _sentencepiece_tokenizer
+from assistant.index.sentences import sentence_spans
 from assistant.settings import Settings
 
 ODD_TEXTS = ["", "   ", "ÉÀ ﬁ ½ 𝔘 \u200b x", "Ｆｕｌｌ ｗｉｄｔｈ", "日本語テキスト", "emoji 🙂 test", "l'INAMI/RIZIV §3"]

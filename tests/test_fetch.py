@@ -18,8 +18,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import pytest
 
 from assistant.cli import main
-from assistant.fetch import FetchError, as_utf8_html, document_suffix, download, fetch_sources, select_targets
-from assistant.readers import corpus_files
+from assistant.load.fetch import FetchError, as_utf8_html, document_suffix, download, fetch_sources, select_targets
+from assistant.load.readers import corpus_files
 from assistant.settings import Settings
 from assistant.types import Source
 

@@ -4,9 +4,9 @@ import shutil
 import pytest
 
 from assistant import Assistant, Settings
-from assistant.index import POINTER
-from assistant.lexical import LexicalIndex
-from assistant.vectorstore import VectorStore
+from assistant.index.generations import POINTER
+from assistant.index.lexical import LexicalIndex
+from assistant.index.vectorstore import VectorStore
 
 
 @pytest.fixture

@@ -8,8 +8,8 @@ import time
 
 import pytest
 
-from assistant.extraction import Extractor
-from assistant.readers import Budget, ReadError
+from assistant.load.extraction import Extractor
+from assistant.load.readers import Budget, ReadError
 from benchmarks.hostile import make_files, measure
 
 REFUSALS = {
@@ -71,7 +71,7 @@ def test_reading_works_when_the_server_holds_many_descriptors(tmp_path):
     import os
     import resource
 
-    from assistant.extraction import Extractor
+    from assistant.load.extraction import Extractor
     from assistant.settings import Settings
 
     soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from assistant.layered import LayeredLexical, StackedRows
-from assistant.lexical import LexicalIndex
+from assistant.index.layered import LayeredLexical, StackedRows
+from assistant.index.lexical import LexicalIndex
 
 
 def test_stacked_rows_read_like_the_stacked_array():

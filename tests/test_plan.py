@@ -13,7 +13,7 @@ import pytest
 import yaml
 
 from assistant.cli import main
-from assistant.corpus import load_manifest
+from assistant.load.corpus import load_manifest
 from assistant.plan import Profile, ProfileError, load_pathway, make_plan
 from assistant.plan.pathway import Pathway, _Note
 from assistant.plan.readiness import make_readiness

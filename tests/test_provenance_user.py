@@ -8,7 +8,7 @@ import sys
 
 from assistant.answer.render import render_markdown
 from assistant.prompts import load_phrases
-from assistant.readers import read_document
+from assistant.load.readers import read_document
 from assistant.types import Answer, Citation, Document, Statement
 from assistant.web.chat import Handlers, Labels
 

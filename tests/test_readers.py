@@ -2,7 +2,7 @@ from pathlib import Path
 
 import pytest
 
-from assistant.readers import ReadError, read_document
+from assistant.load.readers import ReadError, read_document
 from tests.helpers import make_docx, make_pdf
 
 

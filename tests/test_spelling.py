@@ -1,6 +1,6 @@
 """Typos are read as the sources' words; real words the sources do not use are left alone."""
 
-from assistant.spelling import Speller
+from assistant.retrieve.spelling import Speller
 
 TEXTS = ["A notified body assesses class IIa devices. The notified body issues a certificate.",
          "Reimbursement by INAMI: the reimbursement request. Reimbursement is temporary or definitive.",

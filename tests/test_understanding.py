@@ -3,7 +3,7 @@ describes, and the requests the assistant declines. Pure functions: no index."""
 
 import pytest
 
-from assistant.understanding import understand
+from assistant.retrieve.understanding import understand
 
 
 @pytest.mark.parametrize("question,language,intents", [

@@ -9,9 +9,9 @@ import pytest
 from assistant.answer.verify import (GeneratedSentence, Organisations, Verifier, is_gap, is_instruction,
                                      make_passage, missing_numbers, months, negated, numbers, parse,
                                      support_threshold)
-from assistant.embeddings import embed_array, load_embeddings
-from assistant.retrieval import glossary
-from assistant.sentences import sentence_spans
+from assistant.index.embeddings import embed_array, load_embeddings
+from assistant.retrieve.hybrid import glossary
+from assistant.index.sentences import sentence_spans
 from assistant.settings import Settings
 from assistant.types import Chunk
 

@@ -7,7 +7,7 @@ import time
 import pytest
 
 from assistant import Assistant, Settings
-from assistant.workspaces import WorkspaceError, WorkspaceNotFound
+from assistant.index.workspaces import WorkspaceError, WorkspaceNotFound
 
 pytestmark = pytest.mark.slow
 

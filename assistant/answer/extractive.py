@@ -16,12 +16,12 @@ from ..index import Index
 from ..languages import terms, unknown_names
 from ..prompts import Phrases
 from ..provenance import citation_key, cite, source_kind, supporting_sources
-from ..retrieval import Retrieval, retrieve
+from ..retrieve.hybrid import Retrieval, retrieve
 from ..settings import Settings
-from ..spelling import speller_for
+from ..retrieve.spelling import speller_for
 from ..types import Answer, AnswerPart, Chunk, Citation, Hit, Statement
-from ..retrieval import glossary
-from ..understanding import INTENT_CUES, Part, Understanding, fold, understand
+from ..retrieve.hybrid import glossary
+from ..retrieve.understanding import INTENT_CUES, Part, Understanding, fold, understand
 from . import from_plan
 from .cues import QUERY_HINTS, TYPED, dangles, holds
 

@@ -14,8 +14,8 @@ import re
 from pathlib import Path
 
 from ..plan import Profile, load_pathway, make_plan
-from ..retrieval import Retrieval
-from ..understanding import Part, Understanding
+from ..retrieve.hybrid import Retrieval
+from ..retrieve.understanding import Part, Understanding
 
 MAX_STEPS = 4
 # The route in short: the three steps of INAMI's procedure, and its entry condition.

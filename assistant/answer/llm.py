@@ -20,14 +20,14 @@ from typing import Any
 
 import numpy as np
 
-from ..embeddings import canonical_name, embed_array
+from ..index.embeddings import canonical_name, embed_array
 from ..index import Generation, Index
 from ..prompts import Phrases
 from ..provenance import citation_key, cite
-from ..retrieval import glossary, retrieve
+from ..retrieve.hybrid import glossary, retrieve
 from ..settings import Settings
 from ..types import Answer, AnswerPart, Chunk, Citation, Hit, Rejection, Statement
-from ..understanding import Understanding, understand
+from ..retrieve.understanding import Understanding, understand
 from .extractive import UNCOVERED_KINDS, _merge, select_evidence
 from .extractive import answer as extractive_answer
 from .render import render_markdown

@@ -23,8 +23,8 @@ from pathlib import Path
 
 import numpy as np
 
-from ..lexical import Glossary
-from ..sentences import sentence_spans
+from ..index.lexical import Glossary
+from ..index.sentences import sentence_spans
 from ..types import Chunk
 from .cues import dangles
 

@@ -15,10 +15,10 @@ from pathlib import Path
 
 import yaml
 
-from ..corpus import load_manifest
+from ..load.corpus import load_manifest
 from ..provenance import cite_sources
-from ..readers import read_note_markdown
-from ..sentences import sentence_spans
+from ..load.readers import read_note_markdown
+from ..index.sentences import sentence_spans
 from ..types import LANGUAGES, Citation, Source
 
 PATHWAY_FILE = "pathway.yaml"

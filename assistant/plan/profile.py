@@ -140,7 +140,7 @@ class Profile(BaseModel):
     def from_question(cls, question: str, language: str | None = None) -> Profile:
         """What a chat message says about the founder's product ("CE-marked class IIa app for COPD")."""
         from ..languages import detect_language
-        from ..understanding import understand
+        from ..retrieve.understanding import understand
 
         lang = language or detect_language(question)
         lang = lang if lang in LANGUAGES else "en"
@@ -148,7 +148,7 @@ class Profile(BaseModel):
 
     @classmethod
     def from_situation(cls, situation, language: str) -> Profile:
-        """The profile a question's situation (assistant.understanding.Situation) describes."""
+        """The profile a question's situation (assistant.retrieve.understanding.Situation) describes."""
         data: dict = {"language": language if language in LANGUAGES else "en"}
         if situation.device_class:
             data["mdr_class"] = situation.device_class

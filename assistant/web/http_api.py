@@ -27,10 +27,10 @@ from pydantic import BaseModel, ConfigDict, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from ..api import MAX_QUESTION_CHARS, Assistant, Workspace
-from ..documents import safe_name
+from ..load.documents import safe_name
 from ..plan import Profile, ProfileError
-from ..readers import MAX_FILE_BYTES
-from ..workspaces import WorkspaceError, WorkspaceNotFound
+from ..load.readers import MAX_FILE_BYTES
+from ..index.workspaces import WorkspaceError, WorkspaceNotFound
 
 log = logging.getLogger(__name__)
 

@@ -12,7 +12,7 @@ import logging  # noqa: E402
 import gradio as gr  # noqa: E402
 
 from ..api import Assistant  # noqa: E402
-from ..readers import MAX_FILE_BYTES, SUPPORTED_SUFFIXES  # noqa: E402
+from ..load.readers import MAX_FILE_BYTES, SUPPORTED_SUFFIXES  # noqa: E402
 from ..types import LANGUAGES  # noqa: E402
 from .auth import exposure_warning, load_auth  # noqa: E402
 from .plan_tab import PlanTab  # noqa: E402

@@ -19,7 +19,7 @@ from pathlib import Path
 import gradio as gr
 
 from ..api import Assistant, Workspace
-from ..workspaces import WorkspaceError
+from ..index.workspaces import WorkspaceError
 
 class SessionWorkspaces:
     def __init__(self, assistant: Assistant):

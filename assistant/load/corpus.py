@@ -7,7 +7,7 @@ from dataclasses import replace
 from pathlib import Path
 
 from .readers import corpus_files, read_document
-from .types import Document, Source
+from ..types import Document, Source
 
 
 def load_manifest(corpus_dir: Path) -> dict[str, Source]:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from .sentences import sentence_spans
-from .types import Block, Chunk, Document
+from ..types import Block, Chunk, Document
 
 MAX_CHARS = 900
 META = ("meta",)

@@ -16,8 +16,8 @@ from pathlib import Path
 
 import yaml
 
-from .languages import detect_language
-from .types import Block, Document
+from ..languages import detect_language
+from ..types import Block, Document
 
 SUPPORTED_SUFFIXES = {".md", ".markdown", ".txt", ".text", ".html", ".htm", ".pdf", ".docx"}
 # The default budgets (Settings repeats them; the web page's upload limit reads this one).

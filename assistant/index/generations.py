@@ -29,8 +29,8 @@ from .embeddings import canonical_name, embed_array, load_embeddings
 from .lexical import LexicalIndex
 from .originals import Originals
 from .sentences import sentence_spans
-from .settings import Settings
-from .types import Chunk, Document, IndexStatus
+from ..settings import Settings
+from ..types import Chunk, Document, IndexStatus
 from .vectorstore import MissingCollection, StoreUnavailable, VectorStore
 from . import usepool
 
@@ -300,8 +300,8 @@ class Index:
         older version), read again from their stored copies."""
         from dataclasses import replace
 
-        from .extraction import Extractor
-        from .readers import ReadError
+        from ..load.extraction import Extractor
+        from ..load.readers import ReadError
 
         wanted = {doc_id: rel for doc_id, rel in self.originals.manifest().items()
                   if doc_id not in incoming and doc_id not in removed
@@ -503,7 +503,7 @@ class Index:
         """Vectors of the passages at `rows` and of their sentences `spans` (row, start, end).
 
         With the USE model, a passage and its sentences share one pass of the model
-        (assistant/usepool.py); other models embed the passage text and each sentence."""
+        (assistant/index/usepool.py); other models embed the passage text and each sentence."""
         if not rows:
             return np.zeros((0, 0), dtype=np.float32), np.zeros((0, 0), dtype=np.float32)
         by_row: dict[int, list[str]] = {}

@@ -20,7 +20,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .types import Chunk
+from ..types import Chunk
 
 # Chroma reads this before its settings object exists; the product sends nothing anywhere.
 os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")

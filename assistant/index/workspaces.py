@@ -33,8 +33,8 @@ from collections import OrderedDict
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-from .index import Index
-from .settings import Settings
+from .generations import Index
+from ..settings import Settings
 
 WORKSPACE_ID = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
 META = "workspace.json"

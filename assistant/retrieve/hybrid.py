@@ -8,11 +8,11 @@ from pathlib import Path
 
 import numpy as np
 
-from .embeddings import embed_array
-from .index import Generation, Index
-from .lexical import Glossary
-from .settings import Settings
-from .types import Hit
+from ..index.embeddings import embed_array
+from ..index import Generation, Index
+from ..index.lexical import Glossary
+from ..settings import Settings
+from ..types import Hit
 
 
 SENTENCE_WEIGHT = 0.3

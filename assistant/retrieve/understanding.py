@@ -13,7 +13,7 @@ import re
 import unicodedata
 from dataclasses import asdict, dataclass, field
 
-from .conversation import contextualise
+from ..conversation import contextualise
 
 # Kinds of answer, in the order a part's kind is decided when several cues match: the most
 # specific first ("how long is the procedure?" wants a duration, not the steps).

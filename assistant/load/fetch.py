@@ -33,8 +33,8 @@ from urllib.parse import urlsplit
 
 from .corpus import load_manifest
 from .readers import ReadError, read_document
-from .settings import Settings
-from .types import Document, Source
+from ..settings import Settings
+from ..types import Document, Source
 
 KIND = "fetched"
 ID_PREFIX = "fetched:"

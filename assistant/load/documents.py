@@ -12,17 +12,17 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from .extraction import Extractor
-from .index import Index
+from ..index import Index
 from .readers import ReadError
-from .settings import Settings
-from .types import FileOutcome, IngestReport, StoredDocument
-from .workspaces import owned_upload
+from ..settings import Settings
+from ..types import FileOutcome, IngestReport, StoredDocument
+from ..index.workspaces import owned_upload
 
 
 def ingest_files(index: Index, paths: Iterable[str | Path], lock: threading.Lock, settings: Settings) -> IngestReport:
     """Read and index the user's files into `index`; unreadable files are skipped with the reason.
 
-    Each file is read in a separate process with memory and time limits (assistant/extraction.py);
+    Each file is read in a separate process with memory and time limits (assistant/load/extraction.py);
     an accepted file is copied into the index's own storage (for repair) and cited by its name only."""
     report = IngestReport()
     documents = []

@@ -20,8 +20,8 @@ from collections.abc import Iterator, Sequence
 
 import numpy as np
 
-from .index import Generation, Index
-from .languages import terms
+from .generations import Generation, Index
+from ..languages import terms
 from .lexical import K1, Glossary, LexicalIndex
 
 # Workspaces up to this many passages are searched exactly with numpy; larger ones through

@@ -1,0 +1,1 @@
+"""Load: read the sources (corpus notes, fetched pages, users' files) into Documents."""
