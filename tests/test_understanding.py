@@ -92,3 +92,12 @@ def test_in_scope_questions_are_not_declined(question, language):
 def test_another_country_asked_about_is_foreign_but_not_when_it_is_the_situation():
     assert understand("How do we get FDA clearance for our app?", "en").foreign
     assert not understand("Our app is made in the Netherlands. Do we have to notify the FAMHP?", "en").foreign
+
+
+@pytest.mark.parametrize("question,language,foreign", [
+    ("Volstaat een kosteneffectiviteitsstudie uit Nederland voor het RIZIV?", "nl", False),
+    ("Is data from the United States accepted as evidence by INAMI?", "en", False),
+    ("Comment fonctionne le remboursement des apps en Allemagne ?", "fr", True),
+])
+def test_a_country_named_as_an_origin_is_not_a_foreign_procedure(question, language, foreign):
+    assert bool(understand(question, language).foreign) is foreign

@@ -97,6 +97,11 @@ _FOREIGN = re.compile(
     r"spain|espagne|spanje|italy|italie|itali[ëe]|fda|510\(?k\)?|bfarm|diga|pecan|nhs|nice|zorginstituut|"
     r"zorgverzekeraars?|has\b(?= ))", re.I)
 
+# A country named as where something comes from ("a cost-effectiveness study from the
+# Netherlands", "made in Germany") is not a question about that country's procedure.
+_ORIGIN = re.compile(r"\b(?:from|uit|van|provenant d[eu]s?|venant d[eu]s?|made in|gemaakt in|based in|gevestigd in|"
+                     r"bas[ée]e?s? (?:en|aux|au))\s+(?:the |de |het |les |la |l')?$", re.I)
+
 
 # Where the situation of a founder is told: statements, as opposed to the questions that follow.
 _QUESTION_WORD = (r"how|what|which|who|whom|when|where|why|can|could|may|must|should|do|does|is|are|will|would|"
@@ -223,7 +228,8 @@ def understand(question: str, language: str) -> Understanding:
         query = contextualise(piece, lean_on) if lean_on else piece
         parts.append(Part(piece, intent_of(piece), query))
     situation = read_situation(question, situation_text)
-    foreign = tuple(m.group(0) for m in _FOREIGN.finditer(asked_text))
+    foreign = tuple(m.group(0) for m in _FOREIGN.finditer(asked_text)
+                    if not _ORIGIN.search(asked_text[max(0, m.start() - 30):m.start()]))
     return Understanding(question, language, tuple(parts), situation, frozenset(context_names(question)), foreign)
 
 
