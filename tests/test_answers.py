@@ -218,6 +218,19 @@ def test_what_next_is_answered_from_the_route_planner(assistant):
     assert not answer.uncovered
 
 
+@pytest.mark.parametrize("question", ["How do I get my app reimbursed by NIHDI, step by step?",
+                                      "Remboursement INAMI d'une app : quelles étapes ?"])
+def test_the_steps_without_a_situation_start_with_the_procedure(assistant, question):
+    """Nothing known about the product: the procedure in short comes first, not CE marking (the
+    first step of everyone's route, which the founder may have taken long ago)."""
+    from assistant.answer.from_plan import OVERVIEW
+    from assistant.plan import load_pathway
+
+    answer = assistant.ask(question)
+    pathway = load_pathway(assistant.settings.corpus_dir)
+    assert answer.direct == pathway.facts[OVERVIEW[0]].quote(answer.language)
+
+
 def test_typos_do_not_stop_the_answer(assistant):
     answer = assistant.ask("Do I need a notifed body if my software is class IIa?")
     assert not answer.abstained
