@@ -76,6 +76,28 @@ def test_faithful_answer_streams_and_is_kept_with_real_citations(bundled_index, 
     assert "[P2]" in request["messages"][0]["content"]  # the system prompt's citation rule
 
 
+def test_what_next_reaches_the_model_as_the_plans_steps_first(bundled_index):
+    """The model writes "what next?" from the passages of the plan's next steps, in the plan's
+    order, as the quoted answer does; not from passages that only share the question's words."""
+    from assistant.plan import Profile, load_pathway
+
+    question = "We're a CE-marked class IIa app for COPD patients at home. What are our next steps?"
+    seen: list[list[str]] = []
+
+    def script(messages):
+        seen.append(list(passages(messages).values()))
+        return ""
+
+    with ScriptedLLM(script) as server:
+        assistant = llm_assistant(bundled_index, server)
+        assistant.ask(question)
+    plan = assistant.plan(Profile.from_question(question))
+    pathway = load_pathway(assistant.settings.corpus_dir)
+    leads = [pathway.facts[pathway.step(s.id).lead_fact].quote("en") for s in plan.next_steps[:2]]
+    assert leads[0] in seen[0][0]
+    assert leads[1] in seen[0][0] or leads[1] in seen[0][1]
+
+
 @pytest.mark.parametrize("provider", ["openai", "ollama"])
 def test_planted_errors_are_removed_and_the_faithful_sentence_kept(bundled_index, provider):
     with ScriptedLLM(planted_errors) as server:

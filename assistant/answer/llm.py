@@ -24,10 +24,11 @@ from ..index.embeddings import canonical_name, embed_array
 from ..index import Generation, Index
 from ..prompts import Phrases
 from ..provenance import citation_key, cite
-from ..retrieve.hybrid import glossary, retrieve
+from ..retrieve.hybrid import Retrieval, glossary, retrieve
 from ..settings import Settings
 from ..types import Answer, AnswerPart, Chunk, Citation, Hit, Rejection, Statement
 from ..retrieve.understanding import Understanding, understand
+from . import from_plan
 from .extractive import UNCOVERED_KINDS, _merge, select_evidence
 from .extractive import answer as extractive_answer
 from .render import render_markdown
@@ -122,8 +123,32 @@ class LLMAnswerer:
         for part in understanding.parts:
             if part.query != understanding.question:
                 hits = _merge(retrieve(index, part.query, language, settings).hits, hits)
-        chunks = [h.chunk for h in select_evidence(hits, language, settings.llm_passages)]
+        chunks = planned_chunks(whole, understanding, language, settings)
+        for hit in select_evidence(hits, language, settings.llm_passages):
+            if len(chunks) < settings.llm_passages and all(c.chunk_id != hit.chunk.chunk_id for c in chunks):
+                chunks.append(hit.chunk)
         return [passage_for(f"P{i}", chunk, gen, index) for i, chunk in enumerate(chunks, start=1)]
+
+
+def planned_chunks(whole: Retrieval, understanding: Understanding, language: str, settings: Settings) -> list[Chunk]:
+    """The passages stating what the route planner chose for "what next?" (the founder's next
+    steps, in order) and "how long?" (the procedure's durations), first: the model writes from the
+    same plan as the quoted answer, not from look-alike passages."""
+    out: list[Chunk] = []
+    for part in understanding.parts:
+        if from_plan.applies(part, understanding, settings.corpus_dir):
+            sentences = from_plan.next_step_sentences(understanding, language, settings.corpus_dir,
+                                                      settings.prompts_dir)
+        elif from_plan.applies_duration(part, understanding):
+            sentences = from_plan.duration_sentences(language, settings.corpus_dir)
+        else:
+            continue
+        for topic, quote in sentences:
+            found = from_plan.locate(whole, topic, language, quote)
+            chunk = whole.generation.chunks[found[0]] if found else None
+            if chunk is not None and all(c.chunk_id != chunk.chunk_id for c in out) and len(out) < settings.llm_passages:
+                out.append(chunk)
+    return out
 
 
 def passage_for(pid: str, chunk: Chunk, gen: Generation | None, index: Index) -> Passage:
