@@ -86,6 +86,9 @@ class Settings:
     max_html_bytes: int = 5 * 1024 * 1024
     ingest_seconds: float = 60.0  # wall-clock and CPU seconds per file, in the reader process
     ingest_memory_mb: int = 1024  # address space of the reader process
+    # Damaged generations set aside under <index_dir>/damaged/ for inspection: the newest ones are
+    # kept, older ones deleted (an index is rebuilt from the corpus and the kept originals).
+    damaged_kept: int = 3
 
     def with_(self, **changes) -> Settings:
         return replace(self, **changes)

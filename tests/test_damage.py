@@ -130,3 +130,18 @@ def test_a_busy_store_is_not_mistaken_for_a_damaged_one():
     assert is_corruption(RuntimeError("error returned from database: (code: 11) database disk image is malformed"))
     assert not is_corruption(sqlite3.OperationalError("database is locked"))
     assert not is_corruption(TimeoutError("timed out"))
+
+
+def test_only_the_newest_damaged_generations_are_kept(index_with_upload):
+    """An index damaged again and again: each damaged generation is set aside, the newest three
+    stay for inspection, older ones go; the user's document survives every repair."""
+    index_dir = index_with_upload
+    set_aside = []
+    for _ in range(4):
+        live = _live(index_dir).name
+        _truncate(_live(index_dir) / "lexical.json")
+        answer = Assistant(settings=Settings.from_env(index_dir=index_dir, show_progress=False)).ask(QUESTION)
+        assert FACT in " ".join(s.text for s in answer.statements)
+        set_aside.append(live)
+        time.sleep(0.05)  # distinct times of setting aside
+    assert sorted(p.name for p in (index_dir / "damaged").iterdir()) == sorted(set_aside[-3:])

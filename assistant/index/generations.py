@@ -43,7 +43,7 @@ DATA_FILES = ("vectors.npy", "sentence_rows.npy", "sentence_vectors.npy", "lexic
 # On open, files up to this size are hashed; bigger ones only have their size checked (hashing
 # the 350 MB of a 10,000-page index would add a second to every start). `index check` hashes all.
 QUICK_HASH_BYTES = 64 * 1024 * 1024
-DAMAGED = "damaged"  # where generations the loader could not read are moved: never deleted
+DAMAGED = "damaged"  # where generations the loader could not read are set aside (the newest few kept)
 
 
 @dataclass
@@ -325,7 +325,9 @@ class Index:
             self.originals.write_manifest(user, _write_atomic)
 
     def _quarantine(self) -> None:
-        """Move the generations that failed their checks out of the way; they are never deleted."""
+        """Move the generations that failed their checks out of the way, for inspection; only the
+        newest `damaged_kept` stay, so that an index damaged again and again does not fill the disk.
+        Nothing the user gave is lost: their files come back from originals/, not from a generation."""
         for name in sorted(self.damaged_generations):
             source = self.root / "generations" / name
             if source.exists() and (self.current is None or name != self.current.name):
@@ -334,6 +336,12 @@ class Index:
                 if target.exists():
                     target = target.with_name(f"{name}-{uuid.uuid4().hex[:6]}")
                 shutil.move(str(source), str(target))
+                os.utime(target)  # when it was set aside, which orders what is kept
+        aside = self.root / DAMAGED
+        if aside.is_dir():
+            kept = sorted(aside.iterdir(), key=lambda p: p.stat().st_mtime, reverse=True)
+            for old in kept[max(0, self.settings.damaged_kept):]:
+                shutil.rmtree(old, ignore_errors=True)
 
     def _ensure_collection(self, gen: Generation) -> None:
         """The live generation's Chroma collection, written back from its stored vectors when the
@@ -582,7 +590,7 @@ class Index:
         """Drop generations other than the live one and its predecessor (still read by other
         processes that have not reloaded yet), the Chroma files of dropped collections and the
         originals nothing refers to any more. A generation whose files fail their checks is
-        moved aside, never deleted."""
+        moved aside (see _quarantine), not dropped here."""
         for directory in self._generation_dirs():
             if directory.name in keep:
                 continue
