@@ -150,26 +150,46 @@ def _gather(part: Part, whole: Retrieval, index: Index, language: str, settings:
 
 
 def _sentence_found(retrieval: Retrieval, evidence: list[Hit], language: str) -> list[Hit]:
-    """Passages holding one of the sentences closest in meaning to the part, wherever their
-    section ranked: a founder's situation ("our COPD app, CE class IIa") pulls whole sections
-    up by shared words while the one sentence that answers sits in a section ranked lower."""
+    """Passages of the notes holding one of the sentences closest in meaning to the part,
+    wherever their section ranked: a founder's situation ("our COPD app, CE class IIa") pulls
+    whole sections up by shared words while the one sentence that answers sits in a section
+    ranked lower. Only the notes' sentences are searched (947 of them): with thousands of fetched
+    pages or uploads the search would cost more than the rest of the answer."""
     gen = retrieval.generation
-    if not gen.sentence_vectors.size:
+    notes = _note_sentences(gen)
+    if not len(notes):
         return []
     have = {h.chunk.chunk_id for h in evidence}
     chosen_topics = {h.chunk.topic: h.chunk.language for h in evidence}
-    cosines = gen.sentence_vectors @ retrieval.query_vector
+    cosines = gen.sentence_vectors[notes] @ retrieval.query_vector
+    top = np.argpartition(-cosines, min(SENTENCE_SEARCH, len(cosines) - 1))[:SENTENCE_SEARCH]
     out: list[Hit] = []
-    for sentence in np.argsort(-cosines)[:SENTENCE_SEARCH]:
+    for i in top[np.argsort(-cosines[top])]:
+        sentence = notes[i]
         chunk = gen.chunks[int(gen.sentence_rows[sentence][0])]
         wanted = chosen_topics.get(chunk.topic, language)
         if chunk.chunk_id in have or chunk.language != wanted:
             continue
         have.add(chunk.chunk_id)
-        out.append(Hit(chunk, float(cosines[sentence]), float(cosines[sentence]), 0.0))
+        out.append(Hit(chunk, float(cosines[i]), float(cosines[i]), 0.0))
         if len(out) == SENTENCE_PASSAGES:
             break
     return out
+
+
+_NOTE_SENTENCES: dict[int, tuple[object, np.ndarray]] = {}
+
+
+def _note_sentences(gen) -> np.ndarray:
+    """Rows of the notes' sentences in the generation's sentence arrays (computed once per generation)."""
+    cached = _NOTE_SENTENCES.get(id(gen))
+    if cached is None or cached[0] is not gen:
+        parts = [gen.sentences_of.get(row, ()) for row, chunk in enumerate(gen.chunks) if chunk.kind == "note"]
+        rows = np.concatenate([np.asarray(p, dtype=np.int64) for p in parts]) if parts else np.zeros(0, np.int64)
+        if len(_NOTE_SENTENCES) > 8:  # generations replaced by updates are not kept alive
+            _NOTE_SENTENCES.clear()
+        cached = _NOTE_SENTENCES[id(gen)] = (gen, rows)
+    return cached[1]
 
 
 def _located(retrieval: Retrieval, sentences: list[tuple[str, str]], language: str,
