@@ -22,3 +22,17 @@ def test_real_words_and_short_words_are_left_alone():
     assert speller.correct("C'est quoi la suite pour notre app ?") == "C'est quoi la suite pour notre app ?"
     assert speller.correct("governments") == "governments"  # an inflection, not a typo
     assert speller.correct("notified") == "notified"
+
+
+def test_a_word_of_another_indexed_source_is_left_as_typed():
+    """The speller knows the notes' words; a word only an upload or a fetched page uses (its stem
+    is in the index's vocabulary, not in the notes') is that source's, not a typo of a note's word.
+    A typo sharing a stem with a note's word ("notifed", "notified") is still corrected."""
+    from assistant.languages import terms
+
+    speller = Speller(TEXTS + ["The federal level. A federal agency."])
+    upload = {t for lang in ("fr", "nl", "en") for t in terms("Fedoral telemonitoring platform", lang)}
+    vocabulary = speller.stems | upload
+    assert speller.correct("Is Fedoral reimbursed?") == "Is Federal reimbursed?"  # one edit from "federal"
+    assert speller.correct("Is Fedoral reimbursed?", vocabulary) == "Is Fedoral reimbursed?"
+    assert speller.correct("Do I need a notifed body?", vocabulary) == "Do I need a notified body?"
