@@ -55,7 +55,7 @@ ENUMERATED = ("who", "documents", "steps")
 SECONDARY_PENALTY = 0.08
 # Passages retrieved for the whole question still count for each part, below the part's own.
 WHOLE_QUESTION_WEIGHT = 0.6
-SENTENCE_SEARCH = 30  # the sentences closest to the part, searched across the whole index
+SENTENCE_SEARCH = 30  # the notes' sentences closest to the part, wherever their passage ranked
 SENTENCE_PASSAGES = 2  # passages their search may add to the evidence
 
 
