@@ -44,6 +44,7 @@ POINTS_PER_PART = {1: 5, 2: 3}  # more parts: one point each
 MAX_LIST_ITEMS = 5
 EVIDENCE_PASSAGES = 10
 HEADING_SHARE = 0.5
+OTHER_NAME_SHARE = 0.5
 # A fact of the asked-for kind answers a typed part only if its sentence (or section heading)
 # names at least this share of what the part is about.
 SUBJECT_COVERAGE = 0.2
@@ -293,14 +294,19 @@ def _candidates(retrieval: Retrieval, evidence: list[Hit], part: Part) -> list[C
             text = hit.chunk.text[start:end]
             # The section heading says what its sentences are about ("Conditions to meet before
             # applying"): its words count for them, at a discount.
-            own = set(terms(text, lang)) & weights.keys()
-            from_heading = (heading_terms & weights.keys()) - own
-            overlap = ((sum(weights[t] for t in own) + HEADING_SHARE * sum(weights[t] for t in from_heading)) / total
-                       if total else 0.0)
+            literal = set(terms(text, lang))
+            own = literal & weights.keys()
+            # Another name of a body or notion asked about counts too ("DPIA" asked, "AIPD" in the
+            # sentence), at a discount: where the question names the agency as "FAGG", a sentence
+            # that says "FAGG" answers it better than one that only says "AFMPS".
+            named_terms = set(terms(names.expand(text), lang))
+            by_other_name = (named_terms & weights.keys()) - own
+            from_heading = (heading_terms & weights.keys()) - own - by_other_name
+            overlap = ((sum(weights[t] for t in own) + HEADING_SHARE * sum(weights[t] for t in from_heading)
+                        + OTHER_NAME_SHARE * sum(weights[t] for t in by_other_name)) / total if total else 0.0)
             relevance = WEIGHTS["cosine"] * float(cosine) + WEIGHTS["overlap"] * overlap
             fits = holds(text, part.intent) or (part.intent in ENUMERATED and text.rstrip().endswith(":"))
-            # Either name of a body counts ("RIZIV" in the question, "INAMI" in the sentence).
-            named = subject & (set(terms(names.expand(text), lang)) | heading_terms)
+            named = subject & (named_terms | heading_terms)
             subject_share = len(named) / len(subject) if subject else 0.0
             score = (relevance + WEIGHTS["rank"] * RANK_PRIOR[min(rank, len(RANK_PRIOR) - 1)]
                      + (WEIGHTS["intent"] if fits else 0.0) - (SECONDARY_PENALTY if secondary else 0.0))
