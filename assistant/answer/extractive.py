@@ -133,11 +133,12 @@ def _gather(part: Part, whole: Retrieval, index: Index, language: str, settings:
         evidence += typed[:2]
     evidence += _sentence_found(own, evidence, language)
     candidates = _candidates(own, evidence, part)
-    if from_plan.applies(part, understanding, settings.corpus_dir):
-        planned = from_plan.next_step_sentences(understanding, language, settings.corpus_dir, settings.prompts_dir)
+    kind, planned = from_plan.planned_sentences(part, understanding, language, settings.corpus_dir,
+                                                settings.prompts_dir)
+    if kind == "steps":
         candidates = _located(own, planned, language, candidates) + candidates
-    elif from_plan.applies_duration(part, understanding):
-        durations = _located(own, from_plan.duration_sentences(language, settings.corpus_dir), language, candidates)
+    elif kind == "duration":
+        durations = _located(own, planned, language, candidates)
         # Which stated duration answers ("to decide" or "the whole thing") is the part's meaning.
         durations.sort(key=lambda c: -float(c.vector @ own.query_vector))
         top = durations[0].score if durations else 0.0

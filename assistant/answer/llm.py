@@ -136,13 +136,8 @@ def planned_chunks(whole: Retrieval, understanding: Understanding, language: str
     same plan as the quoted answer, not from look-alike passages."""
     out: list[Chunk] = []
     for part in understanding.parts:
-        if from_plan.applies(part, understanding, settings.corpus_dir):
-            sentences = from_plan.next_step_sentences(understanding, language, settings.corpus_dir,
-                                                      settings.prompts_dir)
-        elif from_plan.applies_duration(part, understanding):
-            sentences = from_plan.duration_sentences(language, settings.corpus_dir)
-        else:
-            continue
+        _, sentences = from_plan.planned_sentences(part, understanding, language, settings.corpus_dir,
+                                                   settings.prompts_dir)
         for topic, quote in sentences:
             found = from_plan.locate(whole, topic, language, quote)
             chunk = whole.generation.chunks[found[0]] if found else None
