@@ -202,7 +202,7 @@ class Assistant:
         question = clean_question(question)
         if language is not None and language not in LANGUAGES:
             raise ValueError(f"language must be one of {', '.join(LANGUAGES)} or None")
-        lang = language or detect_language(question)
+        lang = language or _detect(question, index)
         lang = lang if lang in LANGUAGES else "en"
         phrases = load_phrases(self.settings.prompts_dir, lang)
         if not question:
@@ -218,7 +218,7 @@ class Assistant:
 
     def _search(self, index, question: str, language: str | None, k: int) -> list[Hit]:
         question = clean_question(question)
-        lang = language or detect_language(question)
+        lang = language or _detect(question, index)
         if not question:
             return []
         return retrieve(index, question, lang, self.settings, limit=k).hits
@@ -369,3 +369,9 @@ def clean_question(question: str) -> str:
     # real one is cut rather than refused.
     question = "".join(c if unicodedata.category(c)[0] != "C" or c in "\n\t" else " " for c in question)
     return re.sub(r"\s+", " ", question).strip()[:MAX_QUESTION_CHARS]
+
+
+def _detect(question: str, index) -> str:
+    """The question's language, its content words voting by the languages the sources use them in."""
+    generation = index.load()
+    return detect_language(question, owners=generation.lexical.languages_of if generation is not None else None)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Callable
 from functools import lru_cache
 
 import Stemmer
@@ -60,21 +61,36 @@ def words(text: str) -> list[str]:
     return out
 
 
-def detect_language(text: str, default: str = "en") -> str:
+# A content word the sources use in only one language ("verplicht", "marking") is a weaker vote
+# than a function word: short questions ("Is eHealthBox verplicht?", "CE marking?") have few of
+# the latter.
+CONTENT_VOTE = 0.5
+_ACRONYM = re.compile(r"(?<![\w-])[A-Z]{2,}(?![\w-])")
+
+
+def detect_language(text: str, default: str = "en",
+                    owners: Callable[[str], tuple[str, ...]] | None = None) -> str:
     """The language among fr/nl/en/de whose function words the text uses most.
 
     A word that several languages share ("is", "in", "de") counts for each of them by a
     fraction, so that the words only one language uses decide; accents tip towards French.
+    `owners`, when given, names the languages whose sources use a word: the question's other
+    words vote too, except names. An acronym is not a function word ("CE" is not French "ce").
     """
-    tokens = words(text)
+    acronyms = {a.lower() for a in _ACRONYM.findall(text)}
+    tokens = [t for t in words(text) if t not in acronyms] or words(text)
     if not tokens:
         return default
+    # Names ("Tour de France") are no language's words, whoever's sources mention them.
+    names = {w.lower() for i, w in enumerate(_WORD.findall(text)) if i and w[:1].isupper()}
     scores = dict.fromkeys(STOPWORDS, 0.0)
     for token in tokens:
-        owners = _OWNERS.get(token)
-        if owners:
-            for lang in owners:
-                scores[lang] += 1.0 / len(owners) ** 2
+        function = _OWNERS.get(token)
+        voting = owners is not None and token not in names and not token.isdigit()
+        langs, weight = (function, 1.0) if function else ((owners(token) if voting else ()), CONTENT_VOTE)
+        for lang in langs:
+            if lang in scores:
+                scores[lang] += weight / len(langs) ** 2
     lowered = text.lower()
     if re.search(r"[éèêàçùôî]", lowered):
         scores["fr"] += 0.5

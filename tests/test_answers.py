@@ -249,3 +249,23 @@ def test_known_gaps_are_said_for_the_part_that_asks_them(assistant):
     assert all(s.citation is None for s in gaps)
     fr = assistant.ask("Une étude randomisée est-elle obligatoire pour le remboursement INAMI d'une app ?")
     assert any("niveau de preuve" in s.text for s in fr.statements if s.role == "uncovered")
+
+
+@pytest.mark.parametrize("question,language", [
+    ("Is eHealthBox verplicht?", "nl"),  # "is" is Dutch and English; "verplicht" only Dutch
+    ("DPIA verplicht?", "nl"),
+    ("CE marking?", "en"),  # "CE" is the mark, not French "ce"
+    ("AIPD obligatoire ?", "fr"),
+    ("Tijdelijke terugbetaling?", "nl"),
+    ("Temporary reimbursement?", "en"),
+])
+def test_short_questions_are_answered_in_their_language(assistant, question, language):
+    """Questions with few or no function words: the words the sources use in one language decide."""
+    assert assistant.ask(question).language == language
+
+
+def test_content_words_vote_only_when_the_sources_are_given():
+    from assistant.languages import detect_language
+
+    assert detect_language("DPIA verplicht?") == "en"  # no function word: the default
+    assert detect_language("DPIA verplicht?", owners=lambda w: ("nl",) if w == "verplicht" else ()) == "nl"

@@ -192,6 +192,9 @@ class LayeredLexical:
         order = np.argsort(-score, kind="stable")[:limit]
         return [(self.layers[layer_of[i]].chunk_ids[row_of[i]], float(score[i])) for i in order]
 
+    def languages_of(self, word: str) -> tuple[str, ...]:
+        return tuple(sorted({lang for layer in self.layers for lang in layer.languages_of(word)}))
+
     def known_fraction(self, question: str, language: str) -> float:
         query = terms(question, language)
         if not query:

@@ -127,6 +127,11 @@ class LexicalIndex:
         n = len(index.rows)
         return math.log(1 + (n + 0.5) / 0.5)
 
+    def languages_of(self, word: str) -> tuple[str, ...]:
+        """The languages whose passages use the word, stemmed as each language stems it."""
+        return tuple(lang for lang, index in self._indexes.items()
+                     if any(t in index.postings for t in terms(word, lang)))
+
     def known_fraction(self, question: str, language: str) -> float:
         """Share of the question's search terms that occur anywhere in the index."""
         query = terms(question, language)
