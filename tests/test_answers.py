@@ -269,3 +269,16 @@ def test_content_words_vote_only_when_the_sources_are_given():
 
     assert detect_language("DPIA verplicht?") == "en"  # no function word: the default
     assert detect_language("DPIA verplicht?", owners=lambda w: ("nl",) if w == "verplicht" else ()) == "nl"
+
+
+@pytest.mark.parametrize("question,expected", [
+    ("Which organisations are allowed to submit an app reimbursement file to INAMI?", "manufacturers and distributors"),
+    ("Aan welke voorwaarden moet je voldoen voor terugbetaling door het RIZIV?", "ce-markering"),
+    ("Est-ce qu'une AIPD est obligatoire pour nous ?", "article 35"),
+])
+def test_a_kind_of_question_the_pathway_lists_is_answered_by_its_facts(assistant, question, expected):
+    """"Who may apply?", "which conditions?", "is a DPIA mandatory?": the first statement is the
+    fact that answers, not a sentence that only shares the question's words."""
+    ans = assistant.ask(question)
+    assert not ans.abstained
+    assert expected in normalise(ans.statements[0].text)

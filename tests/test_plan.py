@@ -92,6 +92,42 @@ def test_a_moved_anchor_is_a_clear_error(tmp_path):
         load_pathway(tmp_path / "corpus")
 
 
+def test_an_answer_naming_an_unknown_fact_is_a_clear_error(tmp_path):
+    import shutil
+
+    from assistant.plan import PathwayError
+
+    shutil.copytree(CORPUS, tmp_path / "corpus")
+    path = tmp_path / "corpus" / "pathway.yaml"
+    text = path.read_text(encoding="utf-8")
+    assert "facts: [applicant_company," in text
+    path.write_text(text.replace("facts: [applicant_company,", "facts: [applicant_firm,", 1), encoding="utf-8")
+    with pytest.raises(PathwayError, match="answer applicants.*applicant_firm"):
+        load_pathway(tmp_path / "corpus")
+
+
+@pytest.mark.parametrize("question,first", [
+    ("Which organisations are allowed to submit an app reimbursement file to INAMI?", "applicant_company"),
+    ("Quelles organisations peuvent introduire une demande à l'INAMI ?", "applicant_company"),
+    ("Who is entitled to file the request with NIHDI?", "applicant_company"),
+    ("Qui a le droit d'introduire la demande auprès de l'INAMI ?", "applicant_company"),
+    ("Wie kan bij het RIZIV een aanvraag voor terugbetaling indienen?", "applicant_company"),
+    ("Under which conditions can NIHDI reimburse our app?", "inami_requires_notification"),
+    ("Quelles sont les exigences pour un remboursement par l'INAMI ?", "inami_requires_notification"),
+    ("Aan welke voorwaarden moet je voldoen voor terugbetaling door het RIZIV?", "inami_requires_notification"),
+    ("What are the requirements of the heart failure convention?", None),  # the convention's, not INAMI's app route
+    ("Is notifying the FAGG compulsory for a CE-marked app?", "notification_market_access"),
+    ("Hebben we een notified body nodig voor klasse IIa?", None),  # a notified body is not a notification
+    ("How do we notify our app to the FAMHP?", None),  # how, not whether
+    ("Est-ce qu'une AIPD est obligatoire pour nous ?", "dpia_before"),
+    ("Explain the levels of the mHealthBelgium pyramid", "pyramid_three_levels"),
+    ("What does level 2 of the pyramid require?", None),  # one level, not the pyramid
+])
+def test_kinds_of_question_the_pathways_facts_answer(pathway, question, first):
+    facts = pathway.facts_asked(question)
+    assert (facts[0] if facts else None) == first
+
+
 # ---------------------------------------------------------------- plans for real profiles
 
 

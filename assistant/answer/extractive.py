@@ -135,7 +135,7 @@ def _gather(part: Part, whole: Retrieval, index: Index, language: str, settings:
     candidates = _candidates(own, evidence, part)
     kind, planned = from_plan.planned_sentences(part, understanding, language, settings.corpus_dir,
                                                 settings.prompts_dir)
-    if kind == "steps":
+    if kind in ("steps", "facts"):
         candidates = _located(own, planned, language, candidates) + candidates
     elif kind == "duration":
         durations = _located(own, planned, language, candidates)

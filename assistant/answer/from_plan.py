@@ -53,13 +53,18 @@ _REIMBURSED = re.compile(r"rembours|reimburs|terugbet", re.I)
 def planned_sentences(part: Part, understanding: Understanding, language: str, corpus_dir: Path,
                       prompts_dir: Path) -> tuple[str, list[tuple[str, str]]]:
     """What the pathway answers for the part, as (kind, [(note topic, sentence)]): ("steps", the
-    next steps) for "what next?", ("duration", the procedure's durations) for "how long?", or
-    ("", []) when the part is left to retrieval. The quoted and the generated answers both start
+    next steps) for "what next?", ("duration", the procedure's durations) for "how long?",
+    ("facts", the facts that answer it) for a kind of question the pathway lists ("who may
+    apply?"), or ("", []) when the part is left to retrieval. The quoted and the generated answers both start
     from it."""
     if applies(part, understanding, corpus_dir):
         return "steps", next_step_sentences(understanding, language, corpus_dir, prompts_dir)
     if applies_duration(part, understanding):
         return "duration", duration_sentences(language, corpus_dir)
+    pathway = load_pathway(corpus_dir)
+    facts = pathway.facts_asked(part.text)
+    if facts:
+        return "facts", [(pathway.facts[f].note, pathway.facts[f].quote(language)) for f in facts]
     return "", []
 
 

@@ -90,10 +90,20 @@ class Pathway:
     version: str = ""  # hash of the pathway, the notes and the manifest: what the report was made from
     # What a question asks when it hits a gap ("how do we book the pre-submission meeting?").
     gap_questions: dict[str, re.Pattern] = field(default_factory=dict)
+    # Kinds of question some facts answer ("who may apply?"): (asked, unless, facts in order).
+    answers: dict[str, tuple[re.Pattern, re.Pattern | None, tuple[str, ...]]] = field(default_factory=dict)
 
     def gaps_asked(self, text: str) -> list[str]:
         """The gaps a question (part) asks about, in the file's order."""
         return [gap for gap, pattern in self.gap_questions.items() if pattern.search(text)]
+
+    def facts_asked(self, text: str) -> list[str]:
+        """The facts that answer the kind of question a part asks ("who may apply?"), in order."""
+        out: list[str] = []
+        for asked, unless, facts in self.answers.values():
+            if asked.search(text) and not (unless and unless.search(text)):
+                out += [f for f in facts if f not in out]
+        return out
 
     def step(self, step_id: str) -> StepSpec:
         return next(s for s in self.steps if s.id == step_id)
@@ -126,7 +136,7 @@ def _load(corpus_dir: Path, _mtime: float) -> Pathway:
             notes[topic, language] = _Note.read(path)
         return notes[topic, language]
 
-    _check_keys(data, {"version", "facts", "gaps", "steps", "checklist"}, "pathway.yaml")
+    _check_keys(data, {"version", "facts", "gaps", "answers", "steps", "checklist"}, "pathway.yaml")
     for fid, spec in data["facts"].items():
         _check_keys(spec, {"note", "anchor", "span"}, f"fact {fid}")
     for raw in data["steps"]:
@@ -154,6 +164,17 @@ def _load(corpus_dir: Path, _mtime: float) -> Pathway:
                          for gid, raw in data["gaps"].items() if raw.get("asked")}
     except re.error as exc:
         raise PathwayError(f"a gap's `asked` pattern does not compile: {exc}") from exc
+    answers = {}
+    for aid, raw in (data.get("answers") or {}).items():
+        _check_keys(raw, {"asked", "unless", "facts"}, f"answer {aid}")
+        unknown = [f for f in raw.get("facts", ()) if f not in facts]
+        if unknown or not raw.get("facts") or not raw.get("asked"):
+            raise PathwayError(f"answer {aid} needs `asked` patterns and known facts (unknown: {unknown})")
+        try:
+            answers[aid] = (re.compile("|".join(f"(?:{a})" for a in raw["asked"]), re.I),
+                            re.compile(raw["unless"], re.I) if raw.get("unless") else None, tuple(raw["facts"]))
+        except re.error as exc:
+            raise PathwayError(f"answer {aid}: a pattern does not compile: {exc}") from exc
     steps = []
     for raw in data["steps"]:
         refs = tuple(raw.get("facts", ())) + tuple(raw.get("durations", ())) + ((raw["lead"],) if raw.get("lead") else ())
@@ -176,7 +197,7 @@ def _load(corpus_dir: Path, _mtime: float) -> Pathway:
         if set(item.facts) - set(facts):
             raise PathwayError(f"checklist item {item.id} names unknown facts")
     return Pathway(facts=facts, steps=steps, gaps=gaps, checklist=checklist, manifest=manifest,
-                   version=_corpus_version(corpus_dir), gap_questions=gap_questions)
+                   version=_corpus_version(corpus_dir), gap_questions=gap_questions, answers=answers)
 
 
 def _check_keys(mapping, allowed: set[str], where: str) -> None:
