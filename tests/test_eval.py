@@ -89,14 +89,14 @@ def test_realistic_refusals(realistic):
 
 
 def test_realistic_citations_link_to_the_source_that_states_the_fact(realistic):
-    assert realistic.by_language["all"]["attribution"] >= 0.90
+    assert realistic.by_language["all"]["attribution"] >= 0.95
 
 
 def test_realistic_answers_are_short_and_answer_first(realistic):
     row = realistic.by_language["all"]
     assert row["median_chars"] <= 900
-    assert row["direct"] >= 0.16
-    assert row["key_facts"] >= 0.36
+    assert row["direct"] >= 0.20
+    assert row["key_facts"] >= 0.40
     assert row["uncovered_flagged"] >= 0.5
 
 
