@@ -117,11 +117,23 @@ def test_an_answer_naming_an_unknown_fact_is_a_clear_error(tmp_path):
     ("Aan welke voorwaarden moet je voldoen voor terugbetaling door het RIZIV?", "inami_requires_notification"),
     ("What are the requirements of the heart failure convention?", None),  # the convention's, not INAMI's app route
     ("Is notifying the FAGG compulsory for a CE-marked app?", "notification_market_access"),
-    ("Hebben we een notified body nodig voor klasse IIa?", None),  # a notified body is not a notification
+    ("Hebben we een notified body nodig voor klasse IIa?", "notified_body_classes"),  # not a notification
     ("How do we notify our app to the FAMHP?", None),  # how, not whether
     ("Est-ce qu'une AIPD est obligatoire pour nous ?", "dpia_before"),
     ("Explain the levels of the mHealthBelgium pyramid", "pyramid_three_levels"),
     ("What does level 2 of the pyramid require?", None),  # one level, not the pyramid
+    ("Must an app be listed on mHealthBelgium before the RIZIV request?", "direct_to_inami"),
+    ("Faut-il atteindre M2 avant de pouvoir demander le remboursement ?", "direct_to_inami"),
+    ("Betekent M3 automatisch dat de app terugbetaald wordt?", "m3_reimbursement_level"),
+    ("Does an M3 notification give a right to reimbursement?", None),  # the earlier route's notification
+    ("Remboursement temporaire ou définitif : quelle différence ?", "temporary_or_definitive"),
+    ("Is een aangemelde instantie verplicht voor software?", "notified_body_classes"),
+    ("Dans quelle classe tombe un logiciel d'aide au diagnostic ? Quelle classe ?", "rule11_decisions"),
+    ("If NIHDI does not reimburse our app, who else could pay for it?", "hospital_budget"),
+    ("Welke andere financiering bestaat er naast het RIZIV?", "hospital_budget"),
+    ("Is a meditation timer considered a medical device?", "md_purpose"),
+    ("Is a DPIA mandatory for a medical device app?", "dpia_before"),  # the most specific kind answers
+    ("Our app is CE-marked as a medical device: what is next?", None),  # the route planner's question
 ])
 def test_kinds_of_question_the_pathways_facts_answer(pathway, question, first):
     facts = pathway.facts_asked(question)

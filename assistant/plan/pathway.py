@@ -98,12 +98,13 @@ class Pathway:
         return [gap for gap, pattern in self.gap_questions.items() if pattern.search(text)]
 
     def facts_asked(self, text: str) -> list[str]:
-        """The facts that answer the kind of question a part asks ("who may apply?"), in order."""
-        out: list[str] = []
+        """The facts that answer the kind of question a part asks ("who may apply?"), in order.
+        Kinds are listed from the most specific: the first that matches answers ("is a DPIA
+        mandatory for a medical device app?" is about the DPIA)."""
         for asked, unless, facts in self.answers.values():
             if asked.search(text) and not (unless and unless.search(text)):
-                out += [f for f in facts if f not in out]
-        return out
+                return list(facts)
+        return []
 
     def step(self, step_id: str) -> StepSpec:
         return next(s for s in self.steps if s.id == step_id)
