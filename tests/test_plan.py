@@ -134,10 +134,27 @@ def test_an_answer_naming_an_unknown_fact_is_a_clear_error(tmp_path):
     ("Is a meditation timer considered a medical device?", "md_purpose"),
     ("Is a DPIA mandatory for a medical device app?", "dpia_before"),  # the most specific kind answers
     ("Our app is CE-marked as a medical device: what is next?", None),  # the route planner's question
+    ("Quels sont les critères TIC à respecter ?", "ict_criteria"),
+    ("Moeten we de eHealth-diensten integreren om M2 te halen?", "ict_criteria"),
+    ("Who are the members of the working group that assesses the file?", "working_group"),
+    ("La prévention, c'est fédéral ou régional ?", "federal_competences"),
+    ("Is hospital infrastructure funding federal or regional since the state reform?", None),  # one competence
+    ("À quoi sert l'Agence des données de santé ?", "hda_mission"),
+    ("Does the Health Data Agency fund data warehouses in hospitals?", None),  # a precise question about it
+    ("Wat betekent de EHDS voor ons?", "ehds_scope"),
+    ("Which body plays the EHDS health data access role in Belgium?", None),
+    ("Can the patient pay for the app himself?", "hospital_budget"),
 ])
 def test_kinds_of_question_the_pathways_facts_answer(pathway, question, first):
     facts = pathway.facts_asked(question)
     assert (facts[0] if facts else None) == first
+
+
+def test_a_fee_duration_or_date_is_answered_only_by_kinds_that_state_one(pathway):
+    question = "How much does the eHealth connection for mHealthBelgium cost?"
+    assert pathway.facts_asked(question)[0] == "ict_criteria"  # the words alone
+    assert pathway.facts_asked(question, typed="cost") == []  # the criteria state no cost
+    assert pathway.facts_asked("How would a hospital pay for our app?", typed="cost")[0] == "hospital_budget"
 
 
 # ---------------------------------------------------------------- plans for real profiles

@@ -16,6 +16,7 @@ from pathlib import Path
 from ..plan import Profile, load_pathway, make_plan
 from ..retrieve.hybrid import Retrieval
 from ..retrieve.understanding import Part, Understanding
+from .cues import TYPED
 
 MAX_STEPS = 4
 # The route in short: the three steps of INAMI's procedure, and its entry condition.
@@ -62,7 +63,7 @@ def planned_sentences(part: Part, understanding: Understanding, language: str, c
     if applies_duration(part, understanding):
         return "duration", duration_sentences(language, corpus_dir)
     pathway = load_pathway(corpus_dir)
-    facts = pathway.facts_asked(part.text)
+    facts = pathway.facts_asked(part.text, part.intent if part.intent in TYPED else "")
     if facts:
         return "facts", [(pathway.facts[f].note, pathway.facts[f].quote(language)) for f in facts]
     return "", []

@@ -90,18 +90,24 @@ class Pathway:
     version: str = ""  # hash of the pathway, the notes and the manifest: what the report was made from
     # What a question asks when it hits a gap ("how do we book the pre-submission meeting?").
     gap_questions: dict[str, re.Pattern] = field(default_factory=dict)
-    # Kinds of question some facts answer ("who may apply?"): (asked, unless, facts in order).
-    answers: dict[str, tuple[re.Pattern, re.Pattern | None, tuple[str, ...]]] = field(default_factory=dict)
+    # Kinds of question some facts answer ("who may apply?"): (asked, unless, facts in order, the
+    # typed parts — a fee, a duration, a date — they also answer).
+    answers: dict[str, tuple[re.Pattern, re.Pattern | None, tuple[str, ...], frozenset[str]]] = \
+        field(default_factory=dict)
 
     def gaps_asked(self, text: str) -> list[str]:
         """The gaps a question (part) asks about, in the file's order."""
         return [gap for gap, pattern in self.gap_questions.items() if pattern.search(text)]
 
-    def facts_asked(self, text: str) -> list[str]:
+    def facts_asked(self, text: str, typed: str = "") -> list[str]:
         """The facts that answer the kind of question a part asks ("who may apply?"), in order.
         Kinds are listed from the most specific: the first that matches answers ("is a DPIA
-        mandatory for a medical device app?" is about the DPIA)."""
-        for asked, unless, facts in self.answers.values():
+        mandatory for a medical device app?" is about the DPIA). `typed`: the kind of fact a part
+        asks for when it is a fee, a duration or a date ("how much does the eHealth connection
+        cost?" is not answered by the eHealth criteria), unless the answer lists it."""
+        for asked, unless, facts, also in self.answers.values():
+            if typed and typed not in also:
+                continue
             if asked.search(text) and not (unless and unless.search(text)):
                 return list(facts)
         return []
@@ -167,13 +173,14 @@ def _load(corpus_dir: Path, _mtime: float) -> Pathway:
         raise PathwayError(f"a gap's `asked` pattern does not compile: {exc}") from exc
     answers = {}
     for aid, raw in (data.get("answers") or {}).items():
-        _check_keys(raw, {"asked", "unless", "facts"}, f"answer {aid}")
+        _check_keys(raw, {"asked", "unless", "facts", "typed"}, f"answer {aid}")
         unknown = [f for f in raw.get("facts", ()) if f not in facts]
         if unknown or not raw.get("facts") or not raw.get("asked"):
             raise PathwayError(f"answer {aid} needs `asked` patterns and known facts (unknown: {unknown})")
         try:
             answers[aid] = (re.compile("|".join(f"(?:{a})" for a in raw["asked"]), re.I),
-                            re.compile(raw["unless"], re.I) if raw.get("unless") else None, tuple(raw["facts"]))
+                            re.compile(raw["unless"], re.I) if raw.get("unless") else None, tuple(raw["facts"]),
+                            frozenset(raw.get("typed", ())))
         except re.error as exc:
             raise PathwayError(f"answer {aid}: a pattern does not compile: {exc}") from exc
     steps = []
