@@ -118,7 +118,6 @@ def test_an_answer_naming_an_unknown_fact_is_a_clear_error(tmp_path):
     ("What are the requirements of the heart failure convention?", None),  # the convention's, not INAMI's app route
     ("Is notifying the FAGG compulsory for a CE-marked app?", "notification_market_access"),
     ("Hebben we een notified body nodig voor klasse IIa?", "notified_body_classes"),  # not a notification
-    ("How do we notify our app to the FAMHP?", None),  # how, not whether
     ("Est-ce qu'une AIPD est obligatoire pour nous ?", "dpia_before"),
     ("Explain the levels of the mHealthBelgium pyramid", "pyramid_three_levels"),
     ("What does level 2 of the pyramid require?", None),  # one level, not the pyramid
@@ -144,6 +143,20 @@ def test_an_answer_naming_an_unknown_fact_is_a_clear_error(tmp_path):
     ("Wat betekent de EHDS voor ons?", "ehds_scope"),
     ("Which body plays the EHDS health data access role in Belgium?", None),
     ("Can the patient pay for the app himself?", "hospital_budget"),
+    ("Hoe vragen we een pre-submission meeting aan?", "presubmission_meeting"),
+    ("Combien d'apps ont déjà été remboursées ?", "legacy_five"),
+    ("What kind of evidence does INAMI expect?", "m3_evidence"),
+    ("On what legal basis may we process patient health data?", "health_data_prohibited"),
+    ("Op welke wettelijke basis kan het RIZIV pilootprojecten financieren?", None),  # not the GDPR
+    ("Can our company join the heart failure convention, or only hospitals?", "hf_paid_to_hospital"),
+    ("Before the heart-failure convention, who paid for telemonitoring?", None),
+    ("Comment fonctionne la convention insuffisance cardiaque ?", "hf_scope"),
+    ("Which other apps are listed as compliant with the heart-failure convention?", None),
+    ("How do we notify our app to the FAMHP?", "notify_how"),
+    ("Do distributors have to register in Belgium?", "famhp_portal"),
+    ("Moeten we ons registreren bij het FAGG of bij het AFMPS?", "famhp_names"),  # one agency
+    ("Must the app be prescribed by a doctor to be reimbursed?", "definition_remote"),
+    ("How can eHealth prove that a prescription existed on a given date?", None),
 ])
 def test_kinds_of_question_the_pathways_facts_answer(pathway, question, first):
     facts = pathway.facts_asked(question)
