@@ -157,6 +157,11 @@ def test_an_answer_naming_an_unknown_fact_is_a_clear_error(tmp_path):
     ("Moeten we ons registreren bij het FAGG of bij het AFMPS?", "famhp_names"),  # one agency
     ("Must the app be prescribed by a doctor to be reimbursed?", "definition_remote"),
     ("How can eHealth prove that a prescription existed on a given date?", None),
+    ("Bij wie kunnen we subsidie aanvragen?", None),  # not INAMI's applicants
+    ("Can a doctor submit the reimbursement request instead of us?", "applicant_company"),
+    ("M3 light vs M3 plus?", "m3_light_plus"),
+    ("Does an app that only forwards readings need CE marking?", "md_outside"),
+    ("Is a connection to eHealth needed for every app?", "ict_criteria"),
 ])
 def test_kinds_of_question_the_pathways_facts_answer(pathway, question, first):
     facts = pathway.facts_asked(question)

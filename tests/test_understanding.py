@@ -101,3 +101,9 @@ def test_another_country_asked_about_is_foreign_but_not_when_it_is_the_situation
 ])
 def test_a_country_named_as_an_origin_is_not_a_foreign_procedure(question, language, foreign):
     assert bool(understand(question, language).foreign) is foreign
+
+
+def test_an_article_number_does_not_end_the_question():
+    """"art. 9" is an abbreviation: the question before it stays a question."""
+    parts = understand("Can we rely on consent as the legal basis, or is another art. 9 exception safer?", "en").parts
+    assert parts[0].text.startswith("Can we rely on consent")

@@ -268,7 +268,7 @@ def _only_paying(lowered: str) -> bool:
 
 
 # A full stop after "e.g.", "bv.", "p. ex." or "etc." does not end the founder's sentence.
-_ABBREVIATION = re.compile(r"(?:\b(?:e\.g|i\.e|etc|bv|bijv|bvb|o\.a|d\.w\.z|ex|c\.-à-d|cf|vs|resp|incl|approx|ca)\.)$", re.I)
+_ABBREVIATION = re.compile(r"(?:\b(?:e\.g|i\.e|etc|bv|bijv|bvb|o\.a|d\.w\.z|ex|c\.-à-d|cf|vs|resp|incl|approx|ca|art|nr|n°|pp|vol)\.)$", re.I)
 
 
 def _sentences(text: str) -> list[str]:
