@@ -159,9 +159,17 @@ def test_an_answer_naming_an_unknown_fact_is_a_clear_error(tmp_path):
     ("How can eHealth prove that a prescription existed on a given date?", None),
     ("Bij wie kunnen we subsidie aanvragen?", None),  # not INAMI's applicants
     ("Can a doctor submit the reimbursement request instead of us?", "applicant_company"),
+    ("Kan een ziekenhuis een aanvraag voor subsidie indienen?", None),
     ("M3 light vs M3 plus?", "m3_light_plus"),
     ("Does an app that only forwards readings need CE marking?", "md_outside"),
     ("Is a connection to eHealth needed for every app?", "ict_criteria"),
+    ("Quels sont les critères techniques minimaux de la plateforme eHealth ?", "ict_criteria"),
+    ("Mogen wij als ziekenhuis de aanvraag bij het RIZIV indienen?", "applicant_hospital"),
+    ("Can a hospital submit the request?", "applicant_hospital"),
+    ("C'est classe IIb ou III ?", "rule11_decisions"),
+    ("How does an app get from M2 to M3?", "m3_display"),
+    ("Who sits on the committee that reviews the files?", "working_group"),
+    ("Peut-on rencontrer l'INAMI avant de déposer ? Une réunion avec l'INAMI avant le dépôt ?", "presubmission_meeting"),
 ])
 def test_kinds_of_question_the_pathways_facts_answer(pathway, question, first):
     facts = pathway.facts_asked(question)
