@@ -53,11 +53,11 @@ _REIMBURSED = re.compile(r"rembours|reimburs|terugbet", re.I)
 
 def planned_sentences(part: Part, understanding: Understanding, language: str, corpus_dir: Path,
                       prompts_dir: Path) -> tuple[str, list[tuple[str, str]]]:
-    """What the pathway answers for the part, as (kind, [(note topic, sentence)]): ("steps", the
-    next steps) for "what next?", ("duration", the procedure's durations) for "how long?",
-    ("facts", the facts that answer it) for a kind of question the pathway lists ("who may
-    apply?"), or ("", []) when the part is left to retrieval. The quoted and the generated answers both start
-    from it."""
+    """What the pathway answers for the part, as (kind, [(note topic, sentence)]):
+    ("steps", the next steps) for "what next?", ("duration", the procedure's durations) for "how
+    long?", ("facts", the facts that answer it) for a kind of question the pathway lists ("who
+    may apply?"), or ("", []) when the part is left to retrieval. The quoted and the generated
+    answers both start from it."""
     if applies(part, understanding, corpus_dir):
         return "steps", next_step_sentences(understanding, language, corpus_dir, prompts_dir)
     if applies_duration(part, understanding):

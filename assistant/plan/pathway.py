@@ -80,6 +80,21 @@ class ChecklistSpec:
     search: str
 
 
+@dataclass(frozen=True)
+class AnswerKind:
+    """A kind of question some facts answer ("who may apply?"), recognised from a part's words."""
+
+    asked: re.Pattern
+    unless: re.Pattern | None  # look-alikes ("notified body" is not a notification)
+    facts: tuple[str, ...]  # quoted in this order
+    typed: frozenset[str] = frozenset()  # the fee, duration or date parts it also answers
+
+    def matches(self, text: str, typed: str = "") -> bool:
+        if typed and typed not in self.typed:
+            return False
+        return bool(self.asked.search(text)) and not (self.unless and self.unless.search(text))
+
+
 @dataclass
 class Pathway:
     facts: dict[str, Fact]
@@ -90,10 +105,7 @@ class Pathway:
     version: str = ""  # hash of the pathway, the notes and the manifest: what the report was made from
     # What a question asks when it hits a gap ("how do we book the pre-submission meeting?").
     gap_questions: dict[str, re.Pattern] = field(default_factory=dict)
-    # Kinds of question some facts answer ("who may apply?"): (asked, unless, facts in order, the
-    # typed parts — a fee, a duration, a date — they also answer).
-    answers: dict[str, tuple[re.Pattern, re.Pattern | None, tuple[str, ...], frozenset[str]]] = \
-        field(default_factory=dict)
+    answers: dict[str, AnswerKind] = field(default_factory=dict)  # from the most specific
 
     def gaps_asked(self, text: str) -> list[str]:
         """The gaps a question (part) asks about, in the file's order."""
@@ -105,12 +117,7 @@ class Pathway:
         mandatory for a medical device app?" is about the DPIA). `typed`: the kind of fact a part
         asks for when it is a fee, a duration or a date ("how much does the eHealth connection
         cost?" is not answered by the eHealth criteria), unless the answer lists it."""
-        for asked, unless, facts, also in self.answers.values():
-            if typed and typed not in also:
-                continue
-            if asked.search(text) and not (unless and unless.search(text)):
-                return list(facts)
-        return []
+        return next((list(kind.facts) for kind in self.answers.values() if kind.matches(text, typed)), [])
 
     def step(self, step_id: str) -> StepSpec:
         return next(s for s in self.steps if s.id == step_id)
@@ -178,9 +185,9 @@ def _load(corpus_dir: Path, _mtime: float) -> Pathway:
         if unknown or not raw.get("facts") or not raw.get("asked"):
             raise PathwayError(f"answer {aid} needs `asked` patterns and known facts (unknown: {unknown})")
         try:
-            answers[aid] = (re.compile("|".join(f"(?:{a})" for a in raw["asked"]), re.I),
-                            re.compile(raw["unless"], re.I) if raw.get("unless") else None, tuple(raw["facts"]),
-                            frozenset(raw.get("typed", ())))
+            answers[aid] = AnswerKind(re.compile("|".join(f"(?:{a})" for a in raw["asked"]), re.I),
+                                      re.compile(raw["unless"], re.I) if raw.get("unless") else None,
+                                      tuple(raw["facts"]), frozenset(raw.get("typed", ())))
         except re.error as exc:
             raise PathwayError(f"answer {aid}: a pattern does not compile: {exc}") from exc
     steps = []

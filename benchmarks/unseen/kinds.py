@@ -24,7 +24,7 @@ from assistant.retrieve.understanding import understand
 def main(path: str) -> None:
     assistant = Assistant(show_progress=False)
     pathway = load_pathway(assistant.settings.corpus_dir)
-    kind_of = {facts: kind for kind, (_, _, facts, _) in pathway.answers.items()}
+    kind_of = {spec.facts: kind for kind, spec in pathway.answers.items()}
     for number, item in enumerate(yaml.safe_load(Path(path).read_text(encoding="utf-8"))):
         question, language = item["question"], item["language"]
         kinds = []
