@@ -191,6 +191,17 @@ def test_a_city_or_a_disease_does_not_cause_a_refusal(assistant, question):
     assert not assistant.ask(question).abstained
 
 
+def test_a_part_about_another_country_is_uncovered_while_the_rest_is_answered(assistant):
+    """One part asking about a foreign scheme does not refuse the whole question, and that part
+    gets no nearby quote passing for an answer."""
+    ans = assistant.ask("Who can submit a reimbursement request for an app to INAMI? "
+                        "And is there something like the German DiGA fast track?")
+    assert not ans.abstained and len(ans.parts) == 2
+    assert ans.statements_of(0) and ans.statements_of(0)[0].role == "direct"
+    assert [s.role for s in ans.statements_of(1)] == ["uncovered"]
+    assert ans.uncovered == [ans.parts[1].question]
+
+
 @pytest.mark.parametrize("question", [
     "Écris-moi un poème sur l'INAMI",
     "Combien coûte une consultation chez un généraliste à Liège ?",

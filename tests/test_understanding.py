@@ -89,6 +89,27 @@ def test_in_scope_questions_are_not_declined(question, language):
     assert not understand(question, language).declined
 
 
+@pytest.mark.parametrize("question,language", [
+    ("Is een DPIA verplicht voor een wearable die de hartslag doorstuurt naar de huisarts?", "nl"),
+    ("Notre app partage les données de santé avec le généraliste : faut-il une AIPD ?", "fr"),
+    ("Does the GDPR let our chatbot share symptoms with the patient's GP?", "en"),
+])
+def test_a_digital_product_that_involves_a_doctor_is_not_ordinary_care(question, language):
+    """A GP or a pharmacy named in a question about a wearable, data or the GDPR is the product's
+    setting, not a question about the price of ordinary care."""
+    assert not understand(question, language).declined
+
+
+def test_a_foreign_name_counts_for_the_part_that_asks_about_it():
+    u = understand("NIHDI reimbursement for an insomnia app: what is the process? "
+                   "And is there anything like the German DiGA in Belgium?", "en")
+    assert u.foreign_in(u.parts[0]) == []
+    assert {"German", "DiGA"} <= set(u.foreign_in(u.parts[1]))
+    # a part that leans on the foreign one ("and how long?") asks about the same country
+    follow = understand("How are apps reimbursed in Germany? And how long does that take?", "en")
+    assert follow.foreign_in(follow.parts[0]) and follow.foreign_in(follow.parts[1])
+
+
 def test_another_country_asked_about_is_foreign_but_not_when_it_is_the_situation():
     assert understand("How do we get FDA clearance for our app?", "en").foreign
     assert not understand("Our app is made in the Netherlands. Do we have to notify the FAMHP?", "en").foreign

@@ -96,6 +96,7 @@ class _PartEvidence:
     evidence: list[Hit]
     candidates: list[Candidate]
     confidence: float
+    planned: bool = False  # the pathway answers it (next steps, durations, a kind of question)
 
 
 def answer(question: str, language: str, index: Index, settings: Settings, phrases: Phrases,
@@ -114,7 +115,7 @@ def answer(question: str, language: str, index: Index, settings: Settings, phras
     if not any(p.candidates for p in parts) or conf < threshold:
         return abstain(asked, language, select_evidence(whole.hits, language, settings.top_k) or whole.hits,
                        phrases, conf, settings, understanding)
-    return _compose(asked, language, parts, phrases, conf, settings, understanding)
+    return _compose(asked, language, parts, phrases, conf, settings, understanding, threshold)
 
 
 def _gather(part: Part, whole: Retrieval, index: Index, language: str, settings: Settings,
@@ -146,9 +147,10 @@ def _gather(part: Part, whole: Retrieval, index: Index, language: str, settings:
     best_cosine = max((float(c.vector @ own.query_vector) for c in candidates), default=0.0)
     strangers = [n for n in unknown_names(part.text, own.generation.lexical.vocabulary)
                  if fold(n) not in understanding.context_names]
-    strangers += [n for n in understanding.foreign if n not in strangers]
+    strangers += [n for n in understanding.foreign_in(part) if n not in strangers]
     return _PartEvidence(part, own, evidence, candidates,
-                         confidence(own, evidence, best_cosine, part.query, language, len(strangers)))
+                         confidence(own, evidence, best_cosine, part.query, language, len(strangers)),
+                         planned=bool(kind and planned))
 
 
 def _sentence_found(retrieval: Retrieval, evidence: list[Hit], language: str) -> list[Hit]:
@@ -320,14 +322,16 @@ def _candidates(retrieval: Retrieval, evidence: list[Hit], part: Part) -> list[C
 # ---------------------------------------------------------------- composition
 
 def _compose(asked: str, language: str, parts: list[_PartEvidence], phrases: Phrases, conf: float,
-             settings: Settings, understanding: Understanding) -> Answer:
+             settings: Settings, understanding: Understanding, threshold: float = 0.0) -> Answer:
     budget = POINTS_PER_PART.get(len(parts), 1)
     chosen: list[tuple[int, str, Candidate | None]] = []  # (part, role, candidate or None when uncovered)
     answer_parts: list[AnswerPart] = []
     used: list[Candidate] = []
     gaps = [from_plan.known_gaps(pe.part, language, settings.corpus_dir) for pe in parts]
     for number, pe in enumerate(parts):
-        direct = _direct(pe, used)
+        # A part the sources do not answer with confidence ("is there a DiGA-like fast track?")
+        # is said to be uncovered, as a whole question would be refused, while the others answer.
+        direct = _direct(pe, used) if pe.planned or pe.confidence >= threshold else None
         answer_parts.append(AnswerPart(pe.part.text, pe.part.intent, direct is not None and not gaps[number]))
         if direct is None:
             if not gaps[number]:

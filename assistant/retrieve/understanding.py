@@ -87,7 +87,9 @@ _ORDINARY_CARE = re.compile(
     r"\bm[ée]dicaments?\b|\bgeneesmiddel|\binsulin[e]?\b|\bparac[ée]tamol|\bdafalgan|\bibuprof", re.I)
 _DIGITAL = re.compile(r"\bapps?\b|\bappli|\bapplication|\bsoftware|\blogiciel|\bdevice|\bdispositif|\bhulpmiddel|"
                       r"\bCE\b|\bm-?health|\be-?health|\btelemonitoring|\bt[ée]l[ée]surveillance|\bdigital|\bnum[ée]rique|"
-                      r"\bdigita|\bplatform|\bplateforme|\bsensor|\bcapteur", re.I)
+                      r"\bdigita|\bplatform|\bplateforme|\bsensor|\bcapteur|\bwearable|\bobjet connect|\bchatbot|"
+                      r"\balgorit|\bMDR\b|\bDPIA\b|\bAIPD\b|\bGEB\b|\bGDPR\b|\bRGPD\b|\bAVG\b|\bdata\b|\bdonn[ée]es\b|"
+                      r"gegevens\b", re.I)
 # Other countries' procedures and bodies: named in a question (not in the situation a founder
 # describes, "our app is made in the Netherlands"), the question is about them.
 _FOREIGN = re.compile(
@@ -204,6 +206,14 @@ class Understanding:
     @property
     def declined(self) -> bool:
         return any(p.intent == "decline" for p in self.parts)
+
+    def foreign_in(self, part: Part) -> list[str]:
+        """The other countries' names a part asks about: in its own words, or in the part it
+        leans on ("… in Germany? and how long does that take?"). "What's the process with NIHDI,
+        and is there anything like the German DiGA here?" asks its first part about Belgium."""
+        first = bool(self.parts) and part == self.parts[0]
+        asked = part.text if first else part.query
+        return [name for name in self.foreign if name in asked]
 
 
 def fold(text: str) -> str:
