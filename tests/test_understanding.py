@@ -28,6 +28,14 @@ from assistant.retrieve.understanding import understand
     ("Qu'est-ce qu'il faut préparer pour la réunion ?", "fr", ["documents"]),
     # A choice between two answers is answered by which one, not by yes or no.
     ("Is prevention a federal or a regional competence?", "en", ["general"]),
+    # A count of months is a duration; an amount named with "combien" a cost, a count is not.
+    ("Entre le dépôt du dossier et le premier remboursement, il faut compter combien de mois ?", "fr", ["duration"]),
+    ("Hoeveel maanden zit er tussen de aanvraag en de beslissing?", "nl", ["duration"]),
+    ("Le forfait par patient, il tourne autour de combien ?", "fr", ["cost"]),
+    ("Hoeveel vraagt een aangemelde instantie voor een audit?", "nl", ["cost"]),
+    ("Il faut cocher des critères informatiques, il y en a combien ?", "fr", ["general"]),
+    # A patient record is not a file to send; a choice between years asks a date.
+    ("Notre dossier patient informatisé devra être conforme en 2027 ou 2029 ?", "fr", ["date"]),
 ])
 def test_parts_and_what_each_asks(question, language, intents):
     assert [p.intent for p in understand(question, language).parts] == intents

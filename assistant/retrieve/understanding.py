@@ -28,17 +28,22 @@ _CUES: dict[str, str] = {
             r"\bprijs\b|\bretributie|\bbetalen\b|\bgratis\b|\bgratuit|"
             # "combien on toucherait par patient ?", "hoeveel krijgen we?": an amount received.
             r"\bcombien\b.{0,30}\b(?:touch|re[çc]oi|recev|gagn|rapport|factur)\w*|"
-            r"\bhoeveel\b.{0,30}\b(?:krijg|ontvang|verdien|opbreng)\w*",
-    "duration": r"\bhow (?:long|quickly|fast|soon)\b|\bhow much time\b|\bhow many (?:days|weeks|months)\b|"
+            r"\bhoeveel\b.{0,30}\b(?:krijg|ontvang|verdien|opbreng)\w*|\btarie[fv]|\bhoeveel (?:vraagt|vragen|rekent)\b|"
+            # "le forfait tourne autour de combien ?" asks an amount; "il y en a combien ?" a count.
+            r"\b(?:forfait|montant|bedrag|amount)\w*\b.{0,60}\b(?:combien|hoeveel)\b|"
+            r"\b(?:combien|hoeveel)\b.{0,60}\b(?:forfait|montant|bedrag)",
+    "duration": r"\bhow (?:long|quickly|fast|soon)\b|\bhow much time\b|\bhow many (?:days|weeks|months|years)\b|"
+                r"\bcombien de (?:mois|semaines|jours|ann[ée]es|ans)\b|\bhoeveel (?:maanden|weken|dagen|jaar|jaren)\b|"
                 r"\bcombien de temps\b|\bd[ée]lais?\b|\ben combien de\b|\bprend(?:re)? combien\b|\bdur[ée]e\b|"
                 r"\bhoe (?:lang|snel)\b|\bhoeveel tijd\b|\btermijn|\bduur(?:t|tijd)?\b|\btimeline|\bdeadline|\btime ?frame",
     "date": r"\bwhen\b|\bsince when\b|\bwhat date\b|\bwhich year\b|\bquand\b(?!\s+m[eê]me)|\bdepuis quand\b|\bquelle date\b|"
-            r"\bà partir de quand\b|\bwanneer\b|\bsinds wanneer\b|\bvanaf wanneer\b|\bwelke datum\b|\bin welk jaar\b",
+            r"\bà partir de quand\b|\bwanneer\b|\bsinds wanneer\b|\bvanaf wanneer\b|\bwelke datum\b|\bin welk jaar\b|"
+            r"\b20\d\d\s+(?:or|ou|of)\s+20\d\d\b",  # "compliant in 2027 or 2029?"
     "yesno": r"^(?:so |and |but |ok |okay |et |mais |donc |alors |en |maar |dus )?(?:can|could|may|must|should|do|does|did|is|are|"
              r"will|would|have|has|puis|peut|peux|pouvons|pourrait|pourrions|dois|doit|devons|faut|est-ce|est-il|"
              r"sommes|suis|avons|ai|a-t-on|y a-t-il|kan|kunnen|mag|mogen|moet|moeten|is|zijn|heb|hebben|"
              r"heeft|geldt|valt|vallen|krijg|krijgen)\b",
-    "documents": r"\bdocuments?\b|\bpaperwork\b|\bevidence\b|\bproofs?\b|\bdossier|\bwhat (?:do|must|should) (?:i|we) "
+    "documents": r"\bdocuments?\b|\bpaperwork\b|\bevidence\b|\bproofs?\b|\bdossier(?! (?:patient|m[ée]dical|informatis))|\bwhat (?:do|must|should) (?:i|we) "
                  r"(?:provide|submit|send|prepare)|\bpi[eè]ces?\b|\bpreuves?\b|\bjustificatif|\bfournir\b|"
                  r"\bdocumenten\b|\bbewijs|\bbewijzen\b|\bindienen\b|\baanleveren\b|\bbezorgen\b|\bformulier|\bformulaire|\bform\b|"
                  r"\btemplate|\bmod[eè]le\b|\bsjabloon|\bpr[ée]parer\b|\bprepare\b|\bbring\b|\bapporter\b|"
@@ -303,6 +308,9 @@ def _split_statements(question: str) -> tuple[list[str], list[str]]:
     return statements, asked
 
 
+_BETWEEN = re.compile(r"^\W*(?:between|entre|tussen)\b", re.I)
+
+
 def _split_part(sentence: str, language: str) -> list[str]:
     """"What are the steps and how long does it take?" → two parts. Splits where a connector
     is followed by a question word or by a clause that asks for its own kind of answer, so
@@ -313,8 +321,10 @@ def _split_part(sentence: str, language: str) -> list[str]:
     for match in pattern.finditer(sentence):
         piece = sentence[start:match.start()].strip(" ,;")
         right = sentence[match.end():]
-        asks = (match.group(0).strip() in ("?", ";") or re.match(rf"(?:{_QUESTION_WORD})\b", right, re.I)
-                or intent_of(right) not in ("general", intent_of(piece)))
+        # "Between filing and the decision, how long?": the connector joins the two ends.
+        between = _BETWEEN.match(piece) and match.group(0).strip() not in ("?", ";")
+        asks = not between and (match.group(0).strip() in ("?", ";") or re.match(rf"(?:{_QUESTION_WORD})\b", right, re.I)
+                                or intent_of(right) not in ("general", intent_of(piece)))
         if asks and len(re.findall(r"\w+", piece)) >= 2 and len(re.findall(r"\w+", right)) >= 2:
             pieces.append(piece)
             start = match.end()
