@@ -4,8 +4,9 @@ recall, read by a person.
 
     .venv/bin/python -m benchmarks.unseen.kinds benchmarks/unseen/questions_2.yaml
 
-questions_1.yaml (60) was used to fix patterns; questions_2.yaml (45) was run once and not tuned
-on. Both were written by helpers who saw neither the notes nor the gold sets.
+questions_1.yaml (60) was used to fix patterns; questions_2.yaml (45) and questions_3.yaml (45)
+were each run once before any change, then tuned on (so neither is held out any more). All were
+written by helpers who saw neither the notes nor the gold sets.
 """
 
 from __future__ import annotations
