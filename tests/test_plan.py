@@ -184,6 +184,8 @@ def test_an_answer_naming_an_unknown_fact_is_a_clear_error(tmp_path):
     ("Hoe kan ons ziekenhuis toetreden tot de overeenkomst telemonitoring hartfalen?", "hf_hospital_joins"),
     ("Does the manufacturer apply to INAMI, or a hospital?", "applicant_company"),
     ("Wanneer treden de EHDS-regels in werking?", "ehds_regulation"),
+    ("Can we file ourselves, or must a medical association do it?", "applicant_company"),
+    ("Faut-il d'abord atteindre le niveau M3 ?", "direct_to_inami"),
     # ... but not what joining takes, nor the team it needs.
     ("Which staff must a hospital have to join the heart failure convention?", None),
 ])

@@ -34,6 +34,10 @@ from assistant.retrieve.understanding import understand
     ("Le forfait par patient, il tourne autour de combien ?", "fr", ["cost"]),
     ("Hoeveel vraagt een aangemelde instantie voor een audit?", "nl", ["cost"]),
     ("Il faut cocher des critères informatiques, il y en a combien ?", "fr", ["general"]),
+    # A yes-no question and its alternative are one question; another kind of question is not.
+    ("Can we already apply to NIHDI, or do we have to reach M3 first?", "en", ["yesno"]),
+    ("Mogen wij als ziekenhuis indienen, of moet dat via de fabrikant?", "nl", ["yesno"]),
+    ("Can we apply now, or how long must we wait?", "en", ["yesno", "duration"]),
     # A patient record is not a file to send; a choice between years asks a date.
     ("Notre dossier patient informatisé devra être conforme en 2027 ou 2029 ?", "fr", ["date"]),
 ])
