@@ -293,3 +293,12 @@ def test_a_kind_of_question_the_pathway_lists_is_answered_by_its_facts(assistant
     ans = assistant.ask(question)
     assert not ans.abstained
     assert expected in normalise(ans.statements[0].text)
+
+
+def test_a_follow_up_part_is_answered_for_the_subject_it_leans_on(assistant):
+    """"The EHDS, will it bring new duties? And from when?": the second part asks for the
+    EHDS's dates, not for whatever else matches "from when"."""
+    ans = assistant.ask("Does the EHDS bring new obligations for health apps? And from when?")
+    assert [p.intent for p in ans.parts][1] == "date"
+    second = " ".join(s.text for s in ans.statements_of(1))
+    assert "2027" in second and "2029" in second

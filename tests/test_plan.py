@@ -186,6 +186,22 @@ def test_an_answer_naming_an_unknown_fact_is_a_clear_error(tmp_path):
     ("Wanneer treden de EHDS-regels in werking?", "ehds_regulation"),
     ("Can we file ourselves, or must a medical association do it?", "applicant_company"),
     ("Faut-il d'abord atteindre le niveau M3 ?", "direct_to_inami"),
+    # Kinds added for facts founders ask about outside the route's steps.
+    ("Do we have to sign some sworn statement for eHealth?", "sworn_statement"),
+    ("Quelles pièces joindre à la demande de remboursement INAMI ?", "sworn_statement"),
+    ("Our device is class I, is a notified body involved?", "class_i_self"),
+    ("Hoe raken we tot niveau M2?", "level2_admissible"),
+    ("Is connecting to eHealth free or is there a fee?", "ehealth_free"),
+    ("Does the heart failure telemonitoring convention require apps to be on mHealthBelgium?", "hf_app_requirements"),
+    ("Que prévoit le plan d'action e-santé pour les applications mobiles ?", "pyramid_action_point_19"),
+    ("What's in the interfederal plan for 2025-2027?", "action_plan_2025"),
+    ("Wat zijn geïntegreerde zorgprojecten eigenlijk?", "integrated_care_pilots"),
+    ("Is CE marking the same thing as being validated on mHealthBelgium?", "ce_essential"),
+    ("Quel est l'avis de beMedTech sur le remboursement ?", "cavalier_years"),
+    ("INAMI turned down our request, what other options do we have?", "hospital_budget"),
+    ("Can we get funded without NIHDI?", "hospital_budget"),
+    ("Mogen we patiëntengegevens van de app gebruiken voor onderzoek?", "health_data_prohibited"),
+    ("La convention télésurveillance, elle finance quoi ?", "hf_scope"),
     # ... but not what joining takes, nor the team it needs.
     ("Which staff must a hospital have to join the heart failure convention?", None),
 ])
@@ -199,6 +215,9 @@ def test_a_fee_duration_or_date_is_answered_only_by_kinds_that_state_one(pathway
     assert pathway.facts_asked(question)[0] == "ict_criteria"  # the words alone
     assert pathway.facts_asked(question, typed="cost") == []  # the criteria state no cost
     assert pathway.facts_asked("How would a hospital pay for our app?", typed="cost")[0] == "hospital_budget"
+    # the cost of one item that has a stated price, not of the whole route
+    assert pathway.facts_asked("What does the eHealth connection cost?", typed="cost") == ["ehealth_free"]
+    assert pathway.facts_asked("What does it all cost: CE marking, eHealth, the INAMI file?", typed="cost") == []
 
 
 # ---------------------------------------------------------------- plans for real profiles

@@ -63,7 +63,12 @@ def planned_sentences(part: Part, understanding: Understanding, language: str, c
     if applies_duration(part, understanding):
         return "duration", duration_sentences(language, corpus_dir)
     pathway = load_pathway(corpus_dir)
-    facts = pathway.facts_asked(part.text, part.intent if part.intent in TYPED else "")
+    typed = part.intent if part.intent in TYPED else ""
+    facts = pathway.facts_asked(part.text, typed)
+    if not facts and part in understanding.parts[1:] and part.query != part.text:
+        # "The EHDS, will it bring new duties? From when?": the follow-up is asked of the subject
+        # of the part before it, which its query carries.
+        facts = pathway.facts_asked(part.query, typed)
     if facts:
         return "facts", [(pathway.facts[f].note, pathway.facts[f].quote(language)) for f in facts]
     return "", []
