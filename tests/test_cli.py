@@ -46,3 +46,13 @@ def test_index_status_and_ingest(bundled_index, tmp_path):
     assert outcomes["bad.pdf"]["status"] == "skipped" and outcomes["bad.pdf"]["reason"]
     status = json.loads(run("index", "status", "--json", "--index-dir", index_dir).stdout)
     assert status["documents"] >= 34
+
+
+def test_commands_other_than_serve_do_not_import_the_web_framework(bundled_index):
+    """`assistant index status` answered in 7 s when the parser's `serve` options pulled Gradio in."""
+    code = ("import sys\nfrom assistant.cli import main\n"
+            f"main(['index', 'status', '--index-dir', {str(bundled_index)!r}])\n"
+            "print('WEB', 'gradio' in sys.modules)")
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stderr
+    assert "WEB False" in result.stdout
