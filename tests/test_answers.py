@@ -195,7 +195,7 @@ def test_a_part_about_another_country_is_uncovered_while_the_rest_is_answered(as
     """One part asking about a foreign scheme does not refuse the whole question, and that part
     gets no nearby quote passing for an answer."""
     ans = assistant.ask("Who can submit a reimbursement request for an app to INAMI? "
-                        "And is there something like the German DiGA fast track?")
+                        "And how does the German DiGA fast track work?")
     assert not ans.abstained and len(ans.parts) == 2
     assert ans.statements_of(0) and ans.statements_of(0)[0].role == "direct"
     assert [s.role for s in ans.statements_of(1)] == ["uncovered"]

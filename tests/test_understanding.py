@@ -114,12 +114,21 @@ def test_a_digital_product_that_involves_a_doctor_is_not_ordinary_care(question,
 
 def test_a_foreign_name_counts_for_the_part_that_asks_about_it():
     u = understand("NIHDI reimbursement for an insomnia app: what is the process? "
-                   "And is there anything like the German DiGA in Belgium?", "en")
+                   "And how does the German DiGA work?", "en")
     assert u.foreign_in(u.parts[0]) == []
     assert {"German", "DiGA"} <= set(u.foreign_in(u.parts[1]))
     # a part that leans on the foreign one ("and how long?") asks about the same country
     follow = understand("How are apps reimbursed in Germany? And how long does that take?", "en")
     assert follow.foreign_in(follow.parts[0]) and follow.foreign_in(follow.parts[1])
+
+
+@pytest.mark.parametrize("question,language", [
+    ("Is there a temporary reimbursement route in Belgium like DiGA in Germany?", "en"),
+    ("Existe-t-il en Belgique un équivalent de la DiGA allemande ?", "fr"),
+    ("Bestaat er in België iets zoals DiGA?", "nl"),
+])
+def test_a_foreign_scheme_named_for_comparison_is_not_the_subject(question, language):
+    assert understand(question, language).foreign == ()
 
 
 def test_another_country_asked_about_is_foreign_but_not_when_it_is_the_situation():
@@ -140,3 +149,13 @@ def test_an_article_number_does_not_end_the_question():
     """"art. 9" is an abbreviation: the question before it stays a question."""
     parts = understand("Can we rely on consent as the legal basis, or is another art. 9 exception safer?", "en").parts
     assert parts[0].text.startswith("Can we rely on consent")
+
+
+@pytest.mark.parametrize("question,language", [
+    ("Client: app de télésurveillance, classe IIa, CE fait, notification AFMPS faite. Quelle est la suite ?", "fr"),
+    ("Startup met een COPD-app (klasse IIa, CE ok, FAGG-notificatie gebeurd). Welke stappen volgen nog?", "nl"),
+    ("Our client's app: class IIa, CE done, FAMHP notification done. What's next?", "en"),
+])
+def test_a_consultants_shorthand_for_the_status_is_read(question, language):
+    s = understand(question, language).situation
+    assert s.device_class == "IIa" and s.ce_marked is True and s.notified is True

@@ -112,7 +112,9 @@ def answer(question: str, language: str, index: Index, settings: Settings, phras
     whole = retrieve(index, question, language, settings)
     parts = [_gather(part, whole, index, language, settings, understanding) for part in understanding.parts]
     conf = max((p.confidence for p in parts), default=0.0)
-    if not any(p.candidates for p in parts) or conf < threshold:
+    # A part the pathway answers ("how long does INAMI take?") is answered whatever the passages'
+    # scores: its facts were chosen for that kind of question.
+    if not any(p.candidates for p in parts) or (conf < threshold and not any(p.planned for p in parts)):
         return abstain(asked, language, select_evidence(whole.hits, language, settings.top_k) or whole.hits,
                        phrases, conf, settings, understanding)
     return _compose(asked, language, parts, phrases, conf, settings, understanding, threshold)
@@ -150,7 +152,7 @@ def _gather(part: Part, whole: Retrieval, index: Index, language: str, settings:
     strangers += [n for n in understanding.foreign_in(part) if n not in strangers]
     return _PartEvidence(part, own, evidence, candidates,
                          confidence(own, evidence, best_cosine, part.query, language, len(strangers)),
-                         planned=bool(kind and planned))
+                         planned=bool(kind and planned) and not understanding.foreign_in(part))
 
 
 def _sentence_found(retrieval: Retrieval, evidence: list[Hit], language: str) -> list[Hit]:

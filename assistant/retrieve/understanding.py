@@ -23,7 +23,8 @@ INTENTS = ("decline", "comparison", "cost", "duration", "date", "yesno", "docume
 _CUES: dict[str, str] = {
     "comparison": r"\bdiff[eé]ren(?:ce|t)|\bverschil|\bversus\b|\bvs\.?\s|\bcompar|\bvergelek|\bvergelijk|"
                   r"\bor\b.*\bwhich\b|\bou\b.*\blequel\b",
-    "cost": r"\bhow much\b(?!\s+time)|\bcost|\bfee\b|\bfees\b|\bprice|\bpay\b|\bcombien (?:co[uû]t|ça co[uû]t|faut-il payer)|"
+    # A cost-effectiveness model or a "coût-efficacité" threshold is evidence, not a price.
+    "cost": r"\bhow much\b(?!\s+time)|\bcost(?![- ]?(?:effective|benefit|utility|efficien))|\bfee\b|\bfees\b|\bprice|\bpay\b|\bcombien (?:co[uû]t|ça co[uû]t|faut-il payer)|"
             r"\bco[uû]te?s?\b|\bco[uû]t\b|\bfrais\b|\bprix\b|\btarif|\bpayer\b|\bpayant|\bhoeveel kost|\bkost(?:en|t|prijs)?\b|"
             r"\bprijs\b|\bretributie|\bbetalen\b|\bgratis\b|\bgratuit|"
             # "combien on toucherait par patient ?", "hoeveel krijgen we?": an amount received.
@@ -108,6 +109,10 @@ _FOREIGN = re.compile(
 # Netherlands", "made in Germany") is not a question about that country's procedure.
 _ORIGIN = re.compile(r"\b(?:from|uit|van|provenant d[eu]s?|venant d[eu]s?|made in|gemaakt in|based in|gevestigd in|"
                      r"bas[ée]e?s? (?:en|aux|au))\s+(?:the |de |het |les |la |l')?$", re.I)
+# "Is there something like DiGA in Germany here?" asks about Belgium, with a scheme for comparison.
+_LIKE = re.compile(r"\b(?:like|such as|similar to|equivalent (?:of|to)|comme|[ée]quivalent (?:de|à|au)|"
+                   r"similaire [àa]|zoals|vergelijkbaar met|gelijkaardig aan)\s+(?:the |a |an |de |het |een |la |le |les |l'|un |une )?"
+                   r"(?:\w+\s+){0,2}$", re.I)
 
 
 # Where the situation of a founder is told: statements, as opposed to the questions that follow.
@@ -124,6 +129,10 @@ _CE_YES = re.compile(r"\b(?:CE|ce)[- ]?(?i:marked|mark|marking|certified|gemarke
                      r"\b(?i:marqu[ée]e?s?|marquage) CE\b|\bCE\b")
 _NOTIFIED_NOT = re.compile(r"\b(?:not|never|pas|niet|nog niet|geen)\b.{0,25}\b(?:notified|notifi[ée]e?|aangemeld|genotificeerd|registered|enregistr[ée]e?|geregistreerd)\b(?! bod)", re.I)
 _NOTIFIED = re.compile(r"\b(?:notified|notifi[ée]e?s?|aangemeld|genotificeerd)\b(?! bod)", re.I)
+# A consultant's shorthand for a client's status: "(class IIa, CE ok, FAGG notification done)".
+_DONE = r"\s*(?::\s*)?(?:ok|okay|done|yes|fait|faite|acquis|obtenu|oui|in orde|gebeurd|gedaan|behaald|binnen|ja)\b"
+_CE_DONE = re.compile(r"\b(?:CE|CE[- ]?(?:marking|marquage|markering))" + _DONE, re.I)
+_NOTIFIED_DONE = re.compile(r"\b(?:[\w-]*notifi(?:cation|catie)|aanmelding|notification (?:AFMPS|FAMHP|FAGG))" + _DONE, re.I)
 _HOSPITAL = re.compile(r"\bhospitals?\b|\bh[oô]pita(?:l|ux)\b|\bziekenhui(?:s|zen)\b|\bclinic\b|\bclinique\b|\bkliniek\b", re.I)
 _HOME = re.compile(r"\bat home\b|\bhome[- ](?:monitoring|care|use)\b|\b[àa] domicile\b|\bthuis\b|\bremote\b|\bà distance\b|"
                    r"\bop afstand\b|\bt[ée]l[ée]surveillance\b|\btelemonitoring\b", re.I)
@@ -244,7 +253,8 @@ def understand(question: str, language: str) -> Understanding:
         parts.append(Part(piece, intent_of(piece), query))
     situation = read_situation(question, situation_text)
     foreign = tuple(m.group(0) for m in _FOREIGN.finditer(asked_text)
-                    if not _ORIGIN.search(asked_text[max(0, m.start() - 30):m.start()]))
+                    if not _ORIGIN.search(asked_text[max(0, m.start() - 30):m.start()])
+                    and not _LIKE.search(asked_text[max(0, m.start() - 40):m.start()]))
     return Understanding(question, language, tuple(parts), situation, frozenset(context_names(question)), foreign)
 
 
@@ -347,8 +357,10 @@ def read_situation(question: str, statements: str) -> Situation:
         raw = match.group(1).upper().replace("A", "a").replace("B", "b")
         klass = {"1": "I", "2a": "IIa", "2b": "IIb", "3": "III", "2A": "IIa", "2B": "IIb"}.get(raw, raw)
         klass = klass.replace("IIA", "IIa").replace("IIB", "IIb")
-    ce = False if _CE_NOT.search(question) else True if _CE_YES.search(question) and _mentions_own_ce(question) else None
-    notified = False if _NOTIFIED_NOT.search(question) else True if _NOTIFIED.search(question) and _asserts(question) else None
+    ce = False if _CE_NOT.search(question) else True if (_CE_YES.search(question) and _mentions_own_ce(question)
+                                                          or _CE_DONE.search(statements)) else None
+    notified = False if _NOTIFIED_NOT.search(question) else True if (_NOTIFIED.search(question) and _asserts(question)
+                                                                    or _NOTIFIED_DONE.search(statements)) else None
     conditions = tuple(name for name, cue in _CONDITION.items() if cue.search(folded))
     setting = "hospital" if _HOSPITAL.search(question) else "home" if _HOME.search(question) else None
     return Situation(klass, ce, notified, conditions, setting, statements)
