@@ -202,6 +202,15 @@ def test_an_answer_naming_an_unknown_fact_is_a_clear_error(tmp_path):
     ("Can we get funded without NIHDI?", "hospital_budget"),
     ("Mogen we patiëntengegevens van de app gebruiken voor onderzoek?", "health_data_prohibited"),
     ("La convention télésurveillance, elle finance quoi ?", "hf_scope"),
+    # Widened after the fourth unseen set.
+    ("Kan een ziekenfonds onze app terugbetalen via de aanvullende verzekering?", "complementary_insurance"),
+    ("Il faut vraiment faire une AIPD pour une petite appli ?", "dpia_before"),
+    ("Is the HDA the same as the EHDS health data access body?", "hda_mission"),
+    ("For M3, do we need a Belgian study or is foreign data fine?", "m3_evidence"),
+    ("What kind of proof does INAMI expect to see before reimbursing?", "m3_evidence"),
+    ("Qu'est-ce qu'on met dans le dossier de demande ?", "sworn_statement"),
+    ("La prévention, c'est régional ou fédéral ?", "federal_competences"),
+    ("Is this Class IIb under the MDR, or could we argue for IIa?", "rule11_decisions"),
     # ... but not what joining takes, nor the team it needs.
     ("Which staff must a hospital have to join the heart failure convention?", None),
 ])
