@@ -302,3 +302,14 @@ def test_a_follow_up_part_is_answered_for_the_subject_it_leans_on(assistant):
     assert [p.intent for p in ans.parts][1] == "date"
     second = " ".join(s.text for s in ans.statements_of(1))
     assert "2027" in second and "2029" in second
+
+
+def test_a_kind_named_in_a_how_question_wins_over_the_plans_next_steps(assistant):
+    """"How could our app be funded through the convention?" is about the convention, not the
+    founder's next steps; "in what order: CE, FAMHP, eHealth?" is the route, and gets the plan."""
+    ans = assistant.ask("Our app is CE class IIa. For our telemonitoring solution, how do we get it funded "
+                        "under the heart-failure convention?")
+    assert "contracted hospital" in ans.statements[0].text
+    route = assistant.ask("Our sleep apnoea app is CE class IIa. In what order do we do things: FAMHP, eHealth, "
+                          "mHealthBelgium, INAMI?")
+    assert route.parts[0].intent == "steps" and "eHealth" not in route.statements[0].text[:40]

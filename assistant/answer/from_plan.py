@@ -49,6 +49,11 @@ _OTHER_STEP = re.compile(r"AFMPS|FAGG|FAMHP|notif|organisme notifi|notified body
                          re.I)
 _REIMBURSEMENT = re.compile(r"INAMI|RIZIV|NIHDI|rembours|reimburs|terugbet", re.I)
 _REIMBURSED = re.compile(r"rembours|reimburs|terugbet", re.I)
+# Asking for the route itself ("in what order: CE, FAMHP, eHealth?"), which the plan answers even
+# when the part names a step that a kind of question covers.
+_ROUTE = re.compile(r"\border\b|\bordre\b|\bvolgorde\b|\bnext steps?\b|\bwhat next\b|\bla suite\b|"
+                    r"\bprochaines? [ée]tapes?\b|\bvolgende stap|\b[ée]tapes\b|\bstappen\b|\bsteps\b|\broute\b|"
+                    r"\broad ?map\b|\btraje[ct]t?\b|\bparcours\b", re.I)
 
 
 def planned_sentences(part: Part, understanding: Understanding, language: str, corpus_dir: Path,
@@ -58,13 +63,15 @@ def planned_sentences(part: Part, understanding: Understanding, language: str, c
     long?", ("facts", the facts that answer it) for a kind of question the pathway lists ("who
     may apply?"), or ("", []) when the part is left to retrieval. The quoted and the generated
     answers both start from it."""
-    if applies(part, understanding, corpus_dir):
-        return "steps", next_step_sentences(understanding, language, corpus_dir, prompts_dir)
-    if applies_duration(part, understanding):
-        return "duration", duration_sentences(language, corpus_dir)
     pathway = load_pathway(corpus_dir)
     typed = part.intent if part.intent in TYPED else ""
     facts = pathway.facts_asked(part.text, typed)
+    # A kind of question named in the part's own words ("could it be funded through the
+    # convention rather than the apps procedure?") is more specific than the plan's next steps.
+    if applies(part, understanding, corpus_dir) and (not facts or _ROUTE.search(part.text)):
+        return "steps", next_step_sentences(understanding, language, corpus_dir, prompts_dir)
+    if applies_duration(part, understanding):
+        return "duration", duration_sentences(language, corpus_dir)
     if not facts and part in understanding.parts[1:] and part.query != part.text:
         # "The EHDS, will it bring new duties? From when?": the follow-up is asked of the subject
         # of the part before it, which its query carries.
