@@ -159,3 +159,12 @@ def test_an_article_number_does_not_end_the_question():
 def test_a_consultants_shorthand_for_the_status_is_read(question, language):
     s = understand(question, language).situation
     assert s.device_class == "IIa" and s.ce_marked is True and s.notified is True
+
+
+def test_a_question_pointing_back_at_the_statement_searches_with_it():
+    """"A company says it is 'M3 validated'. What does that guarantee?": "that" is the statement's
+    subject, though the question names NIHDI; a question that stands alone keeps its own words."""
+    u = understand("A portfolio company claims it is M3 validated. What does that guarantee for NIHDI reimbursement?", "en")
+    assert "M3" in u.parts[0].query and u.parts[0].text.startswith("What does that")
+    alone = understand("Our app is CE marked. Who can apply to NIHDI for reimbursement?", "en")
+    assert alone.parts[0].query == alone.parts[0].text

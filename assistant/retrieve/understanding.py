@@ -250,6 +250,10 @@ def understand(question: str, language: str) -> Understanding:
         # or on the situation when it comes first.
         lean_on = [pieces[i - 1]] if i else ([situation_text] if situation_text else [])
         query = contextualise(piece, lean_on) if lean_on else piece
+        if not i and situation_text and query == piece and _POINTS_BACK.search(piece):
+            # "A company says it is 'M3 validated'. What does that guarantee?": "that" is the
+            # statement's subject, even when the question names other things.
+            query = f"{piece} {situation_text}"
         parts.append(Part(piece, intent_of(piece), query))
     situation = read_situation(question, situation_text)
     foreign = tuple(m.group(0) for m in _FOREIGN.finditer(asked_text)
@@ -318,6 +322,8 @@ def _split_statements(question: str) -> tuple[list[str], list[str]]:
     return statements, asked
 
 
+# A demonstrative opening the first question points back at the statement before it.
+_POINTS_BACK = re.compile(r"^\W*(?:\w+\W+){0,3}(?:that|this|ça|cela|ceci|dat|dit)\b", re.I)
 _BETWEEN = re.compile(r"^\W*(?:between|entre|tussen)\b", re.I)
 
 
