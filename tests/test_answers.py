@@ -260,6 +260,10 @@ def test_known_gaps_are_said_for_the_part_that_asks_them(assistant):
     assert all(s.citation is None for s in gaps)
     fr = assistant.ask("Une étude randomisée est-elle obligatoire pour le remboursement INAMI d'une app ?")
     assert any("niveau de preuve" in s.text for s in fr.statements if s.role == "uncovered")
+    # a fee asked for filing the request: the known gap answers, not a flat fee in the nomenclature
+    fee = assistant.ask("Is there a fee to submit a reimbursement file to NIHDI?")
+    assert fee.statements[0].role == "uncovered" and "no fee for filing" in fee.statements[0].text
+    assert not fee.citations
     # who in the company signs: a gap founders ask about, after the part the sources do answer
     nl = assistant.ask("Moeten we een verklaring op erewoord voor eHealth tekenen? Wie moet die ondertekenen, de CEO of de DPO?")
     assert nl.statements[0].role == "direct" and "erewoord" in nl.statements[0].text

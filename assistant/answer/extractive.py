@@ -334,6 +334,8 @@ def _compose(asked: str, language: str, parts: list[_PartEvidence], phrases: Phr
         # A part the sources do not answer with confidence ("is there a DiGA-like fast track?")
         # is said to be uncovered, as a whole question would be refused, while the others answer.
         direct = _direct(pe, used) if pe.planned or pe.confidence >= threshold else None
+        if gaps[number] and pe.part.intent in TYPED and not pe.planned:
+            direct = None  # "is there a fee to file?": the known gap answers, not a nearby flat fee
         answer_parts.append(AnswerPart(pe.part.text, pe.part.intent, direct is not None and not gaps[number]))
         if direct is None:
             if not gaps[number]:
