@@ -264,6 +264,9 @@ def test_known_gaps_are_said_for_the_part_that_asks_them(assistant):
     fee = assistant.ask("Is there a fee to submit a reimbursement file to NIHDI?")
     assert fee.statements[0].role == "uncovered" and "no fee for filing" in fee.statements[0].text
     assert not fee.citations
+    # how long temporary reimbursement lasts is not how long the procedure takes
+    temp = assistant.ask("Le remboursement temporaire d'une app dure combien de temps ?")
+    assert temp.statements[0].role == "uncovered" and "remboursement temporaire" in temp.statements[0].text
     # who in the company signs: a gap founders ask about, after the part the sources do answer
     nl = assistant.ask("Moeten we een verklaring op erewoord voor eHealth tekenen? Wie moet die ondertekenen, de CEO of de DPO?")
     assert nl.statements[0].role == "direct" and "erewoord" in nl.statements[0].text

@@ -33,12 +33,14 @@ def applies(part: Part, understanding: Understanding, corpus_dir: Path) -> bool:
     return bool(_REIMBURSED.search(part.query)) and not _OTHER_STEP.search(part.text)
 
 
-def applies_duration(part: Part, understanding: Understanding) -> bool:
+def applies_duration(part: Part, understanding: Understanding, corpus_dir: Path) -> bool:
     """"How long does it take?" about the reimbursement procedure (after a founder's situation, a
     question about the steps, or naming INAMI): the durations the sources state for it. A part
     about another step ("how long does the FAMHP take?") is left to retrieval."""
     if part.intent != "duration" or _OTHER_STEP.search(part.text):
         return False
+    if load_pathway(corpus_dir).gaps_asked(part.text):
+        return False  # "how long does temporary reimbursement last?" is a known gap, not the procedure
     return (not understanding.situation.empty or any(p.intent == "steps" for p in understanding.parts)
             or bool(_REIMBURSEMENT.search(part.query)))
 
@@ -70,7 +72,7 @@ def planned_sentences(part: Part, understanding: Understanding, language: str, c
     # convention rather than the apps procedure?") is more specific than the plan's next steps.
     if applies(part, understanding, corpus_dir) and (not facts or _ROUTE.search(part.text)):
         return "steps", next_step_sentences(understanding, language, corpus_dir, prompts_dir)
-    if applies_duration(part, understanding):
+    if applies_duration(part, understanding, corpus_dir):
         return "duration", duration_sentences(language, corpus_dir)
     if not facts and part in understanding.parts[1:] and part.query != part.text:
         # "The EHDS, will it bring new duties? From when?": the follow-up is asked of the subject
