@@ -168,3 +168,16 @@ def test_a_question_pointing_back_at_the_statement_searches_with_it():
     assert "M3" in u.parts[0].query and u.parts[0].text.startswith("What does that")
     alone = understand("Our app is CE marked. Who can apply to NIHDI for reimbursement?", "en")
     assert alone.parts[0].query == alone.parts[0].text
+
+
+@pytest.mark.parametrize("question,language", [
+    ("J'ai lu que l'INAMI rembourse seulement les apps utilisées avec un médecin. C'est vrai ?", "fr"),
+    ("Someone told me M1 is enough to get reimbursed. Is that true?", "en"),
+    ("Ik hoorde dat een DPIA altijd verplicht is. Klopt dat?", "nl"),
+])
+def test_a_claim_followed_by_is_that_true_is_the_question(question, language):
+    """"I read that X. Is that true?": X is what is asked, not the situation."""
+    parts = understand(question, language).parts
+    assert len(parts) == 1
+    claim = question.split(".")[0]
+    assert parts[0].text.startswith(claim)

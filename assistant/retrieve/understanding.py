@@ -318,10 +318,20 @@ def _split_statements(question: str) -> tuple[list[str], list[str]]:
     asked = [s for s in sentences if s.endswith("?") or re.match(rf"(?:{_QUESTION_WORD})\b", s, re.I)]
     if not asked:
         return sentences[:-1], sentences[-1:]
-    statements = [s for s in sentences if s not in asked]
+    # "I read that NIHDI only reimburses apps used with a professional. Is that true?": the claim
+    # is the question.
+    for i, sentence in enumerate(sentences[1:], 1):
+        if sentence in asked and _CONFIRM.match(sentence) and sentences[i - 1] not in asked:
+            claim = sentences[i - 1]
+            asked[asked.index(sentence)] = f"{claim.rstrip('.! ')}, {sentence}"
+            sentences = sentences[:i - 1] + sentences[i:]
+    statements = [s for s in sentences if s not in asked and not any(s in a for a in asked)]
     return statements, asked
 
 
+_CONFIRM = re.compile(r"^\W*(?:(?:est-ce que )?c.est (?:vrai|exact|correct|juste)|est-ce (?:vrai|exact|correct)|vrai|"
+                      r"is (?:that|this|it) (?:true|right|correct|so)|(?:is that )?(?:true|right|correct)|"
+                      r"klopt (?:dat|dit|het)|is (?:dat|dit|het) (?:zo|waar|juist|correct)|waar|juist)\W*$", re.I)
 # A demonstrative opening the first question points back at the statement before it.
 _POINTS_BACK = re.compile(r"^\W*(?:\w+\W+){0,3}(?:that|this|ça|cela|ceci|dat|dit)\b", re.I)
 _BETWEEN = re.compile(r"^\W*(?:between|entre|tussen)\b", re.I)
