@@ -219,6 +219,7 @@ def test_an_answer_naming_an_unknown_fact_is_a_clear_error(tmp_path):
     ("Le plan d'action interfédéral e-santé, c'est quoi ?", "action_plan_2025"),
     ("Welke werkgroep beoordeelt de aanvragen?", "working_group"),
     ("A startup says it is M3: what does that guarantee?", "m3_reimbursement_level"),
+    ("Can a Dutch manufacturer apply to NIHDI directly?", "applicant_company"),
     # ... but not what joining takes, nor the team it needs.
     ("Which staff must a hospital have to join the heart failure convention?", None),
 ])

@@ -131,6 +131,12 @@ def test_a_foreign_scheme_named_for_comparison_is_not_the_subject(question, lang
     assert understand(question, language).foreign == ()
 
 
+def test_a_nationality_of_the_asker_is_not_another_countrys_procedure():
+    assert understand("Can a Dutch manufacturer apply directly to INAMI?", "en").foreign == ()
+    assert understand("Une start-up française peut-elle introduire la demande à l'INAMI ?", "fr").foreign == ()
+    assert understand("How do Dutch insurers reimburse apps?", "en").foreign  # the Dutch system asked
+
+
 def test_another_country_asked_about_is_foreign_but_not_when_it_is_the_situation():
     assert understand("How do we get FDA clearance for our app?", "en").foreign
     assert not understand("Our app is made in the Netherlands. Do we have to notify the FAMHP?", "en").foreign

@@ -109,6 +109,11 @@ _FOREIGN = re.compile(
 # Netherlands", "made in Germany") is not a question about that country's procedure.
 _ORIGIN = re.compile(r"\b(?:from|uit|van|provenant d[eu]s?|venant d[eu]s?|made in|gemaakt in|based in|gevestigd in|"
                      r"bas[ée]e?s? (?:en|aux|au))\s+(?:the |de |het |les |la |l')?$", re.I)
+# "Can a Dutch manufacturer apply to INAMI?": the nationality of the asker, not another country's
+# procedure.
+_OWNER = re.compile(r"\s+(?:\w+\s+)?(?:company|companies|manufacturers?|start-?ups?|firms?|apps?|distributors?|"
+                    r"entreprises?|fabricants?|soci[ée]t[ée]s?|bedrijf|bedrijven|fabrikanten?|verdelers?|scale-?ups?)\b",
+                    re.I)
 # "Is there something like DiGA in Germany here?" asks about Belgium, with a scheme for comparison.
 _LIKE = re.compile(r"\b(?:like|such as|similar to|equivalent (?:of|to)|comme|[ée]quivalent (?:de|à|au)|"
                    r"similaire [àa]|zoals|vergelijkbaar met|gelijkaardig aan)\s+(?:the |a |an |de |het |een |la |le |les |l'|un |une )?"
@@ -258,7 +263,8 @@ def understand(question: str, language: str) -> Understanding:
     situation = read_situation(question, situation_text)
     foreign = tuple(m.group(0) for m in _FOREIGN.finditer(asked_text)
                     if not _ORIGIN.search(asked_text[max(0, m.start() - 30):m.start()])
-                    and not _LIKE.search(asked_text[max(0, m.start() - 40):m.start()]))
+                    and not _LIKE.search(asked_text[max(0, m.start() - 40):m.start()])
+                    and not _OWNER.match(asked_text[m.end():]))
     return Understanding(question, language, tuple(parts), situation, frozenset(context_names(question)), foreign)
 
 
