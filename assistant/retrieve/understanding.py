@@ -114,6 +114,8 @@ _ORIGIN = re.compile(r"\b(?:from|uit|van|provenant d[eu]s?|venant d[eu]s?|made i
 _OWNER = re.compile(r"\s+(?:\w+\s+)?(?:company|companies|manufacturers?|start-?ups?|firms?|apps?|distributors?|"
                     r"entreprises?|fabricants?|soci[ée]t[ée]s?|bedrijf|bedrijven|fabrikanten?|verdelers?|scale-?ups?)\b",
                     re.I)
+_OWNER_BEFORE = re.compile(r"\b(?:start-?up|entreprise|soci[ée]t[ée]|fabricant|firme|appli(?:cation)?|app|distributeur|"
+                          r"scale-?up|PME)\s+$", re.I)  # French puts the nationality after: "une start-up française"
 # "Is there something like DiGA in Germany here?" asks about Belgium, with a scheme for comparison.
 _LIKE = re.compile(r"\b(?:like|such as|similar to|equivalent (?:of|to)|comme|[ée]quivalent (?:de|à|au)|"
                    r"similaire [àa]|zoals|vergelijkbaar met|gelijkaardig aan)\s+(?:the |a |an |de |het |een |la |le |les |l'|un |une )?"
@@ -264,7 +266,8 @@ def understand(question: str, language: str) -> Understanding:
     foreign = tuple(m.group(0) for m in _FOREIGN.finditer(asked_text)
                     if not _ORIGIN.search(asked_text[max(0, m.start() - 30):m.start()])
                     and not _LIKE.search(asked_text[max(0, m.start() - 40):m.start()])
-                    and not _OWNER.match(asked_text[m.end():]))
+                    and not _OWNER.match(asked_text[m.end():])
+                    and not _OWNER_BEFORE.search(asked_text[max(0, m.start() - 30):m.start()]))
     return Understanding(question, language, tuple(parts), situation, frozenset(context_names(question)), foreign)
 
 
