@@ -324,3 +324,11 @@ def test_a_kind_named_in_a_how_question_wins_over_the_plans_next_steps(assistant
     route = assistant.ask("Our sleep apnoea app is CE class IIa. In what order do we do things: FAMHP, eHealth, "
                           "mHealthBelgium, INAMI?")
     assert route.parts[0].intent == "steps" and "eHealth" not in route.statements[0].text[:40]
+
+
+def test_a_short_question_after_a_statement_is_matched_on_the_statement(assistant):
+    """"Hospitals ask whether we are in the convention. What does that mean?": the kind of
+    question is read on the statement the part leans on."""
+    ans = assistant.ask("Our telemonitoring app for heart failure is CE class IIa. Hospitals ask whether we are "
+                        "in the convention. What does that mean?")
+    assert "reimburses telemonitoring" in ans.statements[0].text  # what the convention funds

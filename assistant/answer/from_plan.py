@@ -74,7 +74,7 @@ def planned_sentences(part: Part, understanding: Understanding, language: str, c
         return "steps", next_step_sentences(understanding, language, corpus_dir, prompts_dir)
     if applies_duration(part, understanding, corpus_dir):
         return "duration", duration_sentences(language, corpus_dir)
-    if not facts and part in understanding.parts[1:] and part.query != part.text:
+    if not facts and part.query != part.text:
         # "The EHDS, will it bring new duties? From when?": the follow-up is asked of the subject
         # of the part before it, which its query carries.
         facts = pathway.facts_asked(part.query, typed)
