@@ -75,8 +75,9 @@ def planned_sentences(part: Part, understanding: Understanding, language: str, c
     if applies_duration(part, understanding, corpus_dir):
         return "duration", duration_sentences(language, corpus_dir)
     if not facts and part.query != part.text:
-        # "The EHDS, will it bring new duties? From when?": the follow-up is asked of the subject
-        # of the part before it, which its query carries.
+        # "The EHDS, will it bring new duties? From when?", "Hospitals ask if we are in the
+        # convention. What does that mean?": the part is asked of the subject of the part or the
+        # statement before it, which its query carries.
         facts = pathway.facts_asked(part.query, typed)
     if facts:
         return "facts", [(pathway.facts[f].note, pathway.facts[f].quote(language)) for f in facts]
