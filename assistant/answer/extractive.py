@@ -324,7 +324,7 @@ def _candidates(retrieval: Retrieval, evidence: list[Hit], part: Part) -> list[C
 # ---------------------------------------------------------------- composition
 
 def _compose(asked: str, language: str, parts: list[_PartEvidence], phrases: Phrases, conf: float,
-             settings: Settings, understanding: Understanding, threshold: float = 0.0) -> Answer:
+             settings: Settings, understanding: Understanding, threshold: float) -> Answer:
     budget = POINTS_PER_PART.get(len(parts), 1)
     chosen: list[tuple[int, str, Candidate | None]] = []  # (part, role, candidate or None when uncovered)
     answer_parts: list[AnswerPart] = []
