@@ -220,6 +220,18 @@ def test_an_answer_naming_an_unknown_fact_is_a_clear_error(tmp_path):
     ("Welke werkgroep beoordeelt de aanvragen?", "working_group"),
     ("A startup says it is M3: what does that guarantee?", "m3_reimbursement_level"),
     ("Can a Dutch manufacturer apply to NIHDI directly?", "applicant_company"),
+    # Widened after the sixth unseen set.
+    ("Is a DPO mandatory for a startup of five?", "dpo_cases"),
+    ("Who signs the sworn statement, the CEO or the DPO?", "sworn_statement"),
+    ("Moet onze DPO gecertificeerd zijn?", None),
+    ("On se base sur le consentement pour les données de santé (RGPD) ?", "health_data_prohibited"),
+    ("Can a startup request data through the Health Data Agency?", "hda_mission"),
+    ("Is funding a federal or a Flemish thing?", "federal_competences"),
+    ("Realistic ways to get paid while we wait?", "hospital_budget"),
+    ("Patiënten laten betalen, mag dat?", "patient_pays"),
+    ("Can we file the request ourselves?", "applicant_company"),
+    ("Who evaluates the reimbursement file at RIZIV?", "working_group"),
+    ("Who decides whether an app reaches M3 at NIHDI?", None),
     # ... but not what joining takes, nor the team it needs.
     ("Which staff must a hospital have to join the heart failure convention?", None),
 ])

@@ -38,6 +38,10 @@ from assistant.retrieve.understanding import understand
     ("Can we already apply to NIHDI, or do we have to reach M3 first?", "en", ["yesno"]),
     ("Mogen wij als ziekenhuis indienen, of moet dat via de fabrikant?", "nl", ["yesno"]),
     ("Can we apply now, or how long must we wait?", "en", ["yesno", "duration"]),
+    # A question opening with "who" asks who; "when X, are we Y?" asks no date.
+    ("Wie beoordeelt zo'n dossier eigenlijk?", "nl", ["who"]),
+    ("When a hospital prescribes our app, are we the controller or the processor?", "en", ["general"]),
+    ("Le remboursement temporaire, ça dure combien d'années ?", "fr", ["duration"]),
     # A patient record is not a file to send; a choice between years asks a date.
     ("Notre dossier patient informatisé devra être conforme en 2027 ou 2029 ?", "fr", ["date"]),
 ])

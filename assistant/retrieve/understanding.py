@@ -34,7 +34,7 @@ _CUES: dict[str, str] = {
             r"\b(?:forfait|montant|bedrag|amount)\w*\b.{0,60}\b(?:combien|hoeveel)\b|"
             r"\b(?:combien|hoeveel)\b.{0,60}\b(?:forfait|montant|bedrag)",
     "duration": r"\bhow (?:long|quickly|fast|soon)\b|\bhow much time\b|\bhow many (?:days|weeks|months|years)\b|"
-                r"\bcombien de (?:mois|semaines|jours|ann[ée]es|ans)\b|\bhoeveel (?:maanden|weken|dagen|jaar|jaren)\b|"
+                r"\bcombien (?:de |d')(?:mois|semaines|jours|ann[ée]es|ans)\b|\bhoeveel (?:maanden|weken|dagen|jaar|jaren)\b|"
                 r"\bcombien de temps\b|\bd[ée]lais?\b|\ben combien de\b|\bprend(?:re)? combien\b|\bdur[ée]e\b|"
                 r"\bhoe (?:lang|snel)\b|\bhoeveel tijd\b|\btermijn|\bduur(?:t|tijd)?\b|\btimeline|\bdeadline|\btime ?frame",
     "date": r"\bwhen\b|\bsince when\b|\bwhat date\b|\bwhich year\b|\bquand\b(?!\s+m[eê]me)|\bdepuis quand\b|\bquelle date\b|"
@@ -285,9 +285,13 @@ def intent_of(text: str) -> str:
     lowered = text.strip().lower()
     if re.search(r"\bwhat(?:'s| is)? next\b|\bwhat now\b|\bet maintenant\b|\bwat nu\b", lowered):
         return "steps"
+    if _WHO_FIRST.match(lowered) and not INTENT_CUES["cost"].search(lowered):
+        return "who"  # "Wie beoordeelt zo'n dossier?" asks who, whatever "dossier" suggests
     for intent in INTENTS[1:-1]:
         if intent == "yesno" and _REQUEST.match(lowered):
             continue
+        if intent == "date" and _CONDITIONAL.search(lowered) and not _DATE_ASKED.search(lowered):
+            continue  # "when a hospital prescribes it, are we the controller?" asks no date
         cue = INTENT_CUES[intent]
         if cue.search(lowered):
             if intent == "cost" and _only_paying(lowered) and INTENT_CUES["yesno"].search(lowered):
@@ -298,6 +302,11 @@ def intent_of(text: str) -> str:
     return "general"
 
 
+_WHO_FIRST = re.compile(r"^\W*(?:and |et |en )?(?:who|whom|wie|qui)\b(?!\s+(?:peut|que|qu'))")
+_CONDITIONAL = re.compile(r"\b(?:when|quand|lorsqu\w*|wanneer)\b[^?,]{3,90},\s*(?:are|is|do|does|can|should|must|will|would|who|"
+                          r"est-ce|sommes|peut|doit|faut|qui|zijn|is|moeten|kunnen|mogen|wie)\b")
+_DATE_ASKED = re.compile(r"\bsince when\b|\bfrom when\b|\bwhat date\b|\bdepuis quand\b|\bà partir de quand\b|"
+                         r"\bsinds wanneer\b|\bvanaf wanneer\b")
 _CHOICE = re.compile(r"\w\s+(?:or|ou|of)\s+(?:the |de |het |la |le |les |l'|van |du |de la )?\w", re.I)
 
 
