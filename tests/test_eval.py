@@ -49,7 +49,7 @@ def test_mrr_per_language(report, language):
 
 
 def test_key_fact_coverage(report):
-    assert report.by_language["all"]["key_facts"] >= 0.77
+    assert report.by_language["all"]["key_facts"] >= 0.78
     for language in ("fr", "nl", "en"):
         assert report.by_language[language]["key_facts"] >= 0.70
 
@@ -95,13 +95,13 @@ def test_realistic_citations_link_to_the_source_that_states_the_fact(realistic):
 def test_realistic_answers_are_short_and_answer_first(realistic):
     row = realistic.by_language["all"]
     assert row["median_chars"] <= 900
-    assert row["direct"] >= 0.62
-    assert row["key_facts"] >= 0.69
-    assert row["uncovered_flagged"] >= 0.5
-    # French trails; each language keeps a floor under what it reaches (0.59 / 0.71 / 0.69 direct).
+    assert row["direct"] >= 0.64
+    assert row["key_facts"] >= 0.70
+    assert row["uncovered_flagged"] >= 0.55
+    # French trails; each language keeps a floor under what it reaches (0.65 / 0.74 / 0.69 direct).
     for language in ("fr", "nl", "en"):
-        assert realistic.by_language[language]["direct"] >= 0.52
-        assert realistic.by_language[language]["key_facts"] >= 0.60
+        assert realistic.by_language[language]["direct"] >= 0.58
+        assert realistic.by_language[language]["key_facts"] >= 0.64
 
 
 @pytest.mark.slow
