@@ -321,6 +321,8 @@ def test_a_kind_named_in_a_how_question_wins_over_the_plans_next_steps(assistant
     ans = assistant.ask("Our app is CE class IIa. For our telemonitoring solution, how do we get it funded "
                         "under the heart-failure convention?")
     assert "contracted hospital" in ans.statements[0].text
+    views = assistant.ask("What does beMedTech say about how long reimbursement takes in Belgium?")
+    assert "often takes years" in views.statements[0].text  # not the procedure's own durations
     route = assistant.ask("Our sleep apnoea app is CE class IIa. In what order do we do things: FAMHP, eHealth, "
                           "mHealthBelgium, INAMI?")
     assert route.parts[0].intent == "steps" and "eHealth" not in route.statements[0].text[:40]

@@ -135,7 +135,7 @@ def test_an_answer_naming_an_unknown_fact_is_a_clear_error(tmp_path):
     ("Our app is CE-marked as a medical device: what is next?", None),  # the route planner's question
     ("Quels sont les critères TIC à respecter ?", "ict_criteria"),
     ("Moeten we de eHealth-diensten integreren om M2 te halen?", "ict_criteria"),
-    ("Who are the members of the working group that assesses the file?", "working_group"),
+    ("Who are the members of the working group that assesses the file?", "working_group_members"),
     ("La prévention, c'est fédéral ou régional ?", "federal_competences"),
     ("Is hospital infrastructure funding federal or regional since the state reform?", None),  # one competence
     ("À quoi sert l'Agence des données de santé ?", "hda_mission"),
@@ -168,7 +168,7 @@ def test_an_answer_naming_an_unknown_fact_is_a_clear_error(tmp_path):
     ("Can a hospital submit the request?", "applicant_hospital"),
     ("C'est classe IIb ou III ?", "rule11_decisions"),
     ("How does an app get from M2 to M3?", "m3_display"),
-    ("Who sits on the committee that reviews the files?", "working_group"),
+    ("Who sits on the committee that reviews the files?", "working_group_members"),
     ("Peut-on rencontrer l'INAMI avant de déposer ? Une réunion avec l'INAMI avant le dépôt ?", "presubmission_meeting"),
     # Widened after the third unseen set (see benchmarks/unseen): other wording, same facts.
     ("Which eHealth criteria does our app have to pass?", "ict_criteria"),

@@ -69,10 +69,11 @@ def planned_sentences(part: Part, understanding: Understanding, language: str, c
     typed = part.intent if part.intent in TYPED else ""
     facts = pathway.facts_asked(part.text, typed)
     # A kind of question named in the part's own words ("could it be funded through the
-    # convention rather than the apps procedure?") is more specific than the plan's next steps.
+    # convention rather than the apps procedure?", "how long does it take, says beMedTech?") is
+    # more specific than the plan's next steps or the procedure's durations.
     if applies(part, understanding, corpus_dir) and (not facts or _ROUTE.search(part.text)):
         return "steps", next_step_sentences(understanding, language, corpus_dir, prompts_dir)
-    if applies_duration(part, understanding, corpus_dir):
+    if applies_duration(part, understanding, corpus_dir) and not facts:
         return "duration", duration_sentences(language, corpus_dir)
     if not facts and part.query != part.text:
         # "The EHDS, will it bring new duties? From when?", "Hospitals ask if we are in the
