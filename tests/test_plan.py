@@ -214,7 +214,7 @@ def test_an_answer_naming_an_unknown_fact_is_a_clear_error(tmp_path):
     # Widened after the fifth unseen set.
     ("Vlaanderen of federaal: wie is bevoegd voor preventie?", "federal_competences"),
     ("Kan het ziekenfonds onze app vergoeden?", "complementary_insurance"),
-    ("Can a sickness fund file the reimbursement request for us?", None),
+    ("Can a sickness fund file the reimbursement request for us?", "applicant_company"),
     ("Can we charge users directly for the app?", "patient_pays"),
     ("Le plan d'action interfédéral e-santé, c'est quoi ?", "action_plan_2025"),
     ("Welke werkgroep beoordeelt de aanvragen?", "working_group"),
@@ -232,6 +232,14 @@ def test_an_answer_naming_an_unknown_fact_is_a_clear_error(tmp_path):
     ("Can we file the request ourselves?", "applicant_company"),
     ("Who evaluates the reimbursement file at RIZIV?", "working_group"),
     ("Who decides whether an app reaches M3 at NIHDI?", None),
+    # Widened after the seventh unseen set.
+    ("Comment on passe en M2 ?", "level2_admissible"),
+    ("Une mutualité peut-elle introduire la demande à l'INAMI ?", "applicant_company"),
+    ("La convention, elle paie qui, les hôpitaux ou les fabricants ?", "hf_paid_to_hospital"),
+    ("Wallonie ou fédéral, à qui s'adresser pour la prévention ?", "federal_competences"),
+    ("Valt een app die herinneringen stuurt onder de MDR?", "md_purpose"),
+    ("Het aanvraagdossier: wat moet erin zitten?", "sworn_statement"),
+    ("Bieden ziekenfondsen een tussenkomst voor apps?", "complementary_insurance"),
     # ... but not what joining takes, nor the team it needs.
     ("Which staff must a hospital have to join the heart failure convention?", None),
 ])

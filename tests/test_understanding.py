@@ -42,6 +42,7 @@ from assistant.retrieve.understanding import understand
     ("Wie beoordeelt zo'n dossier eigenlijk?", "nl", ["who"]),
     ("When a hospital prescribes our app, are we the controller or the processor?", "en", ["general"]),
     ("Le remboursement temporaire, ça dure combien d'années ?", "fr", ["duration"]),
+    ("Faut-il notifier l'AFMPS quand on est fabricant belge d'un logiciel de classe I ?", "fr", ["yesno"]),
     # A patient record is not a file to send; a choice between years asks a date.
     ("Notre dossier patient informatisé devra être conforme en 2027 ou 2029 ?", "fr", ["date"]),
 ])
@@ -130,6 +131,7 @@ def test_a_foreign_name_counts_for_the_part_that_asks_about_it():
     ("Is there a temporary reimbursement route in Belgium like DiGA in Germany?", "en"),
     ("Existe-t-il en Belgique un équivalent de la DiGA allemande ?", "fr"),
     ("Bestaat er in België iets zoals DiGA?", "nl"),
+    ("Is there a temporary route in Belgium like Germany's DiGA fast track?", "en"),
 ])
 def test_a_foreign_scheme_named_for_comparison_is_not_the_subject(question, language):
     assert understand(question, language).foreign == ()

@@ -119,7 +119,7 @@ _OWNER_BEFORE = re.compile(r"\b(?:start-?up|entreprise|soci[ée]t[ée]|fabricant
 # "Is there something like DiGA in Germany here?" asks about Belgium, with a scheme for comparison.
 _LIKE = re.compile(r"\b(?:like|such as|similar to|equivalent (?:of|to)|comme|[ée]quivalent (?:de|à|au)|"
                    r"similaire [àa]|zoals|vergelijkbaar met|gelijkaardig aan)\s+(?:the |a |an |de |het |een |la |le |les |l'|un |une )?"
-                   r"(?:\w+\s+){0,2}$", re.I)
+                   r"(?:[\w'’]+\s+){0,2}$", re.I)
 
 
 # Where the situation of a founder is told: statements, as opposed to the questions that follow.
@@ -290,8 +290,11 @@ def intent_of(text: str) -> str:
     for intent in INTENTS[1:-1]:
         if intent == "yesno" and _REQUEST.match(lowered):
             continue
-        if intent == "date" and _CONDITIONAL.search(lowered) and not _DATE_ASKED.search(lowered):
-            continue  # "when a hospital prescribes it, are we the controller?" asks no date
+        if intent == "date" and (_CONDITIONAL.search(lowered) or _WHEN_INSIDE.search(lowered)) \
+                and not _DATE_ASKED.search(lowered):
+            # "when a hospital prescribes it, are we the controller?", "faut-il notifier quand on
+            # est fabricant belge ?" ask no date
+            continue
         cue = INTENT_CUES[intent]
         if cue.search(lowered):
             if intent == "cost" and _only_paying(lowered) and INTENT_CUES["yesno"].search(lowered):
@@ -305,6 +308,9 @@ def intent_of(text: str) -> str:
 _WHO_FIRST = re.compile(r"^\W*(?:and |et |en )?(?:who|whom|wie|qui)\b(?!\s+(?:peut|que|qu'))")
 _CONDITIONAL = re.compile(r"\b(?:when|quand|lorsqu\w*|wanneer)\b[^?,]{3,90},\s*(?:are|is|do|does|can|should|must|will|would|who|"
                           r"est-ce|sommes|peut|doit|faut|qui|zijn|is|moeten|kunnen|mogen|wie)\b")
+# "when" after another question's opening words is a condition, not the date asked.
+_WHEN_INSIDE = re.compile(r"^\W*(?:faut-il|doit-on|dois-je|peut-on|puis-je|est-ce qu\w*|moeten|moet|mogen|kunnen|"
+                          r"must|should|do|does|can|is|are)\b.{3,}\b(?:when|quand|lorsqu\w*|wanneer|als)\b")
 _DATE_ASKED = re.compile(r"\bsince when\b|\bfrom when\b|\bwhat date\b|\bdepuis quand\b|\bà partir de quand\b|"
                          r"\bsinds wanneer\b|\bvanaf wanneer\b")
 _CHOICE = re.compile(r"\w\s+(?:or|ou|of)\s+(?:the |de |het |la |le |les |l'|van |du |de la )?\w", re.I)
