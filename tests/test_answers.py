@@ -191,6 +191,11 @@ def test_a_city_or_a_disease_does_not_cause_a_refusal(assistant, question):
     assert not assistant.ask(question).abstained
 
 
+def test_a_scheme_named_for_comparison_does_not_refuse_the_question(assistant):
+    ans = assistant.ask("Is there a temporary reimbursement route in Belgium like Germany's DiGA fast track?")
+    assert not ans.abstained and ans.statements[0].role == "direct"
+
+
 def test_a_part_about_another_country_is_uncovered_while_the_rest_is_answered(assistant):
     """One part asking about a foreign scheme does not refuse the whole question, and that part
     gets no nearby quote passing for an answer."""

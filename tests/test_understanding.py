@@ -43,6 +43,7 @@ from assistant.retrieve.understanding import understand
     ("When a hospital prescribes our app, are we the controller or the processor?", "en", ["general"]),
     ("Le remboursement temporaire, ça dure combien d'années ?", "fr", ["duration"]),
     ("Faut-il notifier l'AFMPS quand on est fabricant belge d'un logiciel de classe I ?", "fr", ["yesno"]),
+    ("And what happens when the temporary period ends?", "en", ["general"]),
     # A patient record is not a file to send; a choice between years asks a date.
     ("Notre dossier patient informatisé devra être conforme en 2027 ou 2029 ?", "fr", ["date"]),
 ])

@@ -309,8 +309,9 @@ _WHO_FIRST = re.compile(r"^\W*(?:and |et |en )?(?:who|whom|wie|qui)\b(?!\s+(?:pe
 _CONDITIONAL = re.compile(r"\b(?:when|quand|lorsqu\w*|wanneer)\b[^?,]{3,90},\s*(?:are|is|do|does|can|should|must|will|would|who|"
                           r"est-ce|sommes|peut|doit|faut|qui|zijn|is|moeten|kunnen|mogen|wie)\b")
 # "when" after another question's opening words is a condition, not the date asked.
-_WHEN_INSIDE = re.compile(r"^\W*(?:faut-il|doit-on|dois-je|peut-on|puis-je|est-ce qu\w*|moeten|moet|mogen|kunnen|"
-                          r"must|should|do|does|can|is|are)\b.{3,}\b(?:when|quand|lorsqu\w*|wanneer|als)\b")
+_WHEN_INSIDE = re.compile(r"^\W*(?:(?:and |et |en )?(?:what happens|que se passe-t-il|qu.est-ce qui se passe|wat gebeurt)|"
+                          r"faut-il|doit-on|dois-je|peut-on|puis-je|est-ce qu\w*|moeten|moet|mogen|kunnen|"
+                          r"must|should|do|does|can|is|are)\b.*\b(?:when|quand|lorsqu\w*|wanneer|als)\b")
 _DATE_ASKED = re.compile(r"\bsince when\b|\bfrom when\b|\bwhat date\b|\bdepuis quand\b|\bà partir de quand\b|"
                          r"\bsinds wanneer\b|\bvanaf wanneer\b")
 _CHOICE = re.compile(r"\w\s+(?:or|ou|of)\s+(?:the |de |het |la |le |les |l'|van |du |de la )?\w", re.I)
@@ -424,4 +425,8 @@ def context_names(question: str) -> set[str]:
     for word in re.findall(r"[^\W\d_][\w'-]*", question):
         if any(cue.match(fold(word)) for cue in _CONDITION.values()):
             names.add(fold(word))
+    # A scheme named for comparison ("a route like Germany's DiGA") is not what is asked about.
+    for match in re.finditer(r"[^\W\d_][\w'’-]*", question):
+        if _LIKE.search(question[max(0, match.start() - 40):match.start()]):
+            names.add(fold(match.group(0)))
     return names
