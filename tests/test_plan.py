@@ -231,7 +231,8 @@ def test_an_answer_naming_an_unknown_fact_is_a_clear_error(tmp_path):
     ("Patiënten laten betalen, mag dat?", "patient_pays"),
     ("Can we file the request ourselves?", "applicant_company"),
     ("Who evaluates the reimbursement file at RIZIV?", "working_group"),
-    ("Who decides whether an app reaches M3 at NIHDI?", None),
+    ("Who decides whether an app reaches M3 at NIHDI?", "m3_display"),
+    ("What does M3 actually get you?", "m3_reimbursement_level"),
     # Widened after the seventh unseen set.
     ("Comment on passe en M2 ?", "level2_admissible"),
     ("Une mutualité peut-elle introduire la demande à l'INAMI ?", "applicant_company"),
