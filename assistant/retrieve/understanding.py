@@ -373,11 +373,11 @@ def _split_part(sentence: str, language: str) -> list[str]:
         piece = sentence[start:match.start()].strip(" ,;")
         right = sentence[match.end():]
         # "Between filing and the decision, how long?": the connector joins the two ends.
-        between = _BETWEEN.match(piece) and match.group(0).strip() not in ("?", ";")
+        joined = _BETWEEN.match(piece) and match.group(0).strip() not in ("?", ";")
         # "Can we apply now, or must we reach M3 first?": one question with its alternative.
-        between = between or (match.group(0).strip(" ,").lower() in ("or", "ou", "of")
-                              and intent_of(piece) == "yesno" and intent_of(right) == "yesno")
-        asks = not between and (match.group(0).strip() in ("?", ";") or re.match(rf"(?:{_QUESTION_WORD})\b", right, re.I)
+        joined = joined or (match.group(0).strip(" ,").lower() in ("or", "ou", "of")
+                            and intent_of(piece) == "yesno" and intent_of(right) == "yesno")
+        asks = not joined and (match.group(0).strip() in ("?", ";") or re.match(rf"(?:{_QUESTION_WORD})\b", right, re.I)
                                 or intent_of(right) not in ("general", intent_of(piece)))
         if asks and len(re.findall(r"\w+", piece)) >= 2 and len(re.findall(r"\w+", right)) >= 2:
             pieces.append(piece)
