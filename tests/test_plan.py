@@ -125,7 +125,7 @@ def test_an_answer_naming_an_unknown_fact_is_a_clear_error(tmp_path):
     ("Faut-il atteindre M2 avant de pouvoir demander le remboursement ?", "direct_to_inami"),
     ("Betekent M3 automatisch dat de app terugbetaald wordt?", "m3_reimbursement_level"),
     ("Does an M3 notification give a right to reimbursement?", None),  # the earlier route's notification
-    ("Remboursement temporaire ou définitif : quelle différence ?", "temporary_or_definitive"),
+    ("Remboursement temporaire ou définitif : quelle différence ?", "m3_light_plus"),
     ("Is een aangemelde instantie verplicht voor software?", "notified_body_classes"),
     ("Dans quelle classe tombe un logiciel d'aide au diagnostic ? Quelle classe ?", "rule11_decisions"),
     ("If NIHDI does not reimburse our app, who else could pay for it?", "hospital_budget"),
@@ -136,7 +136,7 @@ def test_an_answer_naming_an_unknown_fact_is_a_clear_error(tmp_path):
     ("Quels sont les critères TIC à respecter ?", "ict_criteria"),
     ("Moeten we de eHealth-diensten integreren om M2 te halen?", "ict_criteria"),
     ("Who are the members of the working group that assesses the file?", "working_group_members"),
-    ("La prévention, c'est fédéral ou régional ?", "federal_competences"),
+    ("La prévention, c'est fédéral ou régional ?", "federated_competences"),
     ("Is hospital infrastructure funding federal or regional since the state reform?", None),  # one competence
     ("À quoi sert l'Agence des données de santé ?", "hda_mission"),
     ("Does the Health Data Agency fund data warehouses in hospitals?", None),  # a precise question about it
@@ -146,7 +146,7 @@ def test_an_answer_naming_an_unknown_fact_is_a_clear_error(tmp_path):
     ("Hoe vragen we een pre-submission meeting aan?", "presubmission_meeting"),
     ("Combien d'apps ont déjà été remboursées ?", "legacy_five"),
     ("What kind of evidence does INAMI expect?", "m3_evidence"),
-    ("On what legal basis may we process patient health data?", "health_data_prohibited"),
+    ("On what legal basis may we process patient health data?", "article_9_2"),
     ("Op welke wettelijke basis kan het RIZIV pilootprojecten financieren?", None),  # not the GDPR
     ("Can our company join the heart failure convention, or only hospitals?", "hf_paid_to_hospital"),
     ("Before the heart-failure convention, who paid for telemonitoring?", None),
@@ -200,7 +200,7 @@ def test_an_answer_naming_an_unknown_fact_is_a_clear_error(tmp_path):
     ("Quel est l'avis de beMedTech sur le remboursement ?", "cavalier_years"),
     ("INAMI turned down our request, what other options do we have?", "hospital_budget"),
     ("Can we get funded without NIHDI?", "hospital_budget"),
-    ("Mogen we patiëntengegevens van de app gebruiken voor onderzoek?", "health_data_prohibited"),
+    ("Mogen we patiëntengegevens van de app gebruiken voor onderzoek?", "article_9_2"),
     ("La convention télésurveillance, elle finance quoi ?", "hf_scope"),
     # Widened after the fourth unseen set.
     ("Kan een ziekenfonds onze app terugbetalen via de aanvullende verzekering?", "complementary_insurance"),
@@ -209,10 +209,10 @@ def test_an_answer_naming_an_unknown_fact_is_a_clear_error(tmp_path):
     ("For M3, do we need a Belgian study or is foreign data fine?", "m3_evidence"),
     ("What kind of proof does INAMI expect to see before reimbursing?", "m3_evidence"),
     ("Qu'est-ce qu'on met dans le dossier de demande ?", "sworn_statement"),
-    ("La prévention, c'est régional ou fédéral ?", "federal_competences"),
+    ("La prévention, c'est régional ou fédéral ?", "federated_competences"),
     ("Is this Class IIb under the MDR, or could we argue for IIa?", "rule11_decisions"),
     # Widened after the fifth unseen set.
-    ("Vlaanderen of federaal: wie is bevoegd voor preventie?", "federal_competences"),
+    ("Vlaanderen of federaal: wie is bevoegd voor preventie?", "federated_competences"),
     ("Kan het ziekenfonds onze app vergoeden?", "complementary_insurance"),
     ("Can a sickness fund file the reimbursement request for us?", "applicant_company"),
     ("Can we charge users directly for the app?", "patient_pays"),
@@ -224,7 +224,7 @@ def test_an_answer_naming_an_unknown_fact_is_a_clear_error(tmp_path):
     ("Is a DPO mandatory for a startup of five?", "dpo_cases"),
     ("Who signs the sworn statement, the CEO or the DPO?", "sworn_statement"),
     ("Moet onze DPO gecertificeerd zijn?", None),
-    ("On se base sur le consentement pour les données de santé (RGPD) ?", "health_data_prohibited"),
+    ("On se base sur le consentement pour les données de santé (RGPD) ?", "article_9_2"),
     ("Can a startup request data through the Health Data Agency?", "hda_mission"),
     ("Is funding a federal or a Flemish thing?", "federal_competences"),
     ("Realistic ways to get paid while we wait?", "hospital_budget"),
@@ -237,7 +237,7 @@ def test_an_answer_naming_an_unknown_fact_is_a_clear_error(tmp_path):
     ("Comment on passe en M2 ?", "level2_admissible"),
     ("Une mutualité peut-elle introduire la demande à l'INAMI ?", "applicant_company"),
     ("La convention, elle paie qui, les hôpitaux ou les fabricants ?", "hf_paid_to_hospital"),
-    ("Wallonie ou fédéral, à qui s'adresser pour la prévention ?", "federal_competences"),
+    ("Wallonie ou fédéral, à qui s'adresser pour la prévention ?", "federated_competences"),
     ("Valt een app die herinneringen stuurt onder de MDR?", "md_purpose"),
     ("Het aanvraagdossier: wat moet erin zitten?", "sworn_statement"),
     ("Bieden ziekenfondsen een tussenkomst voor apps?", "complementary_insurance"),
