@@ -144,7 +144,7 @@ def _index_check(args) -> int:
 
 def cmd_eval(args) -> int:
     from .api import CALIBRATION_FILE, Assistant
-    from .evaluation import GOLD_SETS, Report, calibrate_threshold, evaluate, load_gold
+    from .evaluation import CALIBRATION_SETS, GOLD_SETS, Report, calibrate_threshold, evaluate, load_gold
 
     if args.calibrate and args.backend == "llm":
         print("assistant eval: --calibrate sets the abstention threshold of the evidence; run it with the "
@@ -156,7 +156,7 @@ def cmd_eval(args) -> int:
             print(f"assistant eval: no gold questions (*.yaml) in {args.gold}", file=sys.stderr)
             return 2
     else:
-        chosen = list(GOLD_SETS) if args.set == "both" else [args.set]
+        chosen = {"all": list(GOLD_SETS), "both": list(CALIBRATION_SETS)}.get(args.set, [args.set])
         gold = {name: load_gold(GOLD_SETS[name]) for name in chosen}
     presets = list(PRESETS) if args.compare else [args.preset]
     reports = []
@@ -171,7 +171,11 @@ def cmd_eval(args) -> int:
         runs = {s: evaluate(assistant, qs, label=f"[{name}] {s} set, {label}") for s, qs in gold.items()}
         if args.calibrate:
             # One threshold for both sets: the notes' vocabulary and founders' own words.
-            threshold = calibrate_threshold(Report([r for run in runs.values() for r in run.results]))
+            calibrating = [r for s, run in runs.items() if s in CALIBRATION_SETS for r in run.results]
+            if not calibrating:
+                print("assistant eval: --calibrate needs the notes' or the realistic set", file=sys.stderr)
+                return 2
+            threshold = calibrate_threshold(Report(calibrating))
             _store_threshold(CALIBRATION_FILE, f"{assistant.index.model_name}|{settings.retrieval}", threshold)
             assistant.settings = settings.with_(abstain_threshold=threshold)
             runs = {s: evaluate(assistant, qs, label=f"[{name}] {s} set, calibrated threshold {threshold:.4f}")
@@ -343,7 +347,8 @@ def build_parser() -> argparse.ArgumentParser:
     p = add("eval", "Evaluate on the gold sets (tests/gold: the notes' set and the realistic founders' set): "
                     "Recall@5, MRR, key facts, direct answer, citation attribution, gaps said, length, abstention.",
             cmd_eval)
-    p.add_argument("--set", choices=["both", "notes", "realistic"], default="both")
+    p.add_argument("--set", choices=["all", "both", "notes", "realistic", "paraphrased", "held_out"],
+                   default="all", help="all: every set; both: the notes' and the realistic set (what --calibrate uses)")
     p.add_argument("--preset", choices=list(PRESETS), default="hybrid")
     p.add_argument("--compare", action="store_true", help="run every preset (MiniLM, USE, BM25, hybrid)")
     p.add_argument("--calibrate", action="store_true",

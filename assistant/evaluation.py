@@ -31,7 +31,15 @@ class GoldQuestion:
 
 
 REALISTIC_DIR = GOLD_DIR / "realistic"
-GOLD_SETS = {"notes": GOLD_DIR, "realistic": REALISTIC_DIR}
+# The realistic questions reworded by people who saw only the questions (two rewordings each):
+# the same facts asked in other words, annotated by the question they reword. The second
+# rewording is held out: measured, never tuned on question by question.
+PARAPHRASED_DIR = GOLD_DIR / "paraphrased"
+HELD_OUT_DIR = GOLD_DIR / "held_out"
+GOLD_SETS = {"notes": GOLD_DIR, "realistic": REALISTIC_DIR, "paraphrased": PARAPHRASED_DIR, "held_out": HELD_OUT_DIR}
+# The sets the abstention threshold is calibrated on (the rewordings would count the realistic
+# questions three times).
+CALIBRATION_SETS = ("notes", "realistic")
 
 
 def load_gold(directory: Path = GOLD_DIR) -> list[GoldQuestion]:

@@ -22,7 +22,7 @@ import time
 from pathlib import Path
 
 from assistant.answer.verify import negated, quotable
-from assistant.evaluation import GOLD_SETS, load_gold
+from assistant.evaluation import CALIBRATION_SETS, GOLD_SETS, load_gold
 from assistant.index.sentences import sentence_spans
 from assistant.settings import PROJECT_ROOT, Settings
 
@@ -80,7 +80,7 @@ def plant(kind: str, given: dict[str, str], seed: int) -> tuple[str, str, str, s
 
 
 def run(max_questions: int | None = None, index_dir: Path | None = None) -> dict:
-    questions = [q for name in GOLD_SETS for q in load_gold(GOLD_SETS[name]) if not q.out_of_scope]
+    questions = [q for name in CALIBRATION_SETS for q in load_gold(GOLD_SETS[name]) if not q.out_of_scope]
     if max_questions:
         questions = questions[:max_questions]
     current: dict = {}

@@ -81,8 +81,22 @@ def planned_sentences(part: Part, understanding: Understanding, language: str, c
         # statement before it, which its query carries.
         facts = pathway.facts_asked(part.query, typed)
     if facts:
-        return "facts", [(pathway.facts[f].note, pathway.facts[f].quote(language)) for f in facts]
+        quoted = [(pathway.facts[f].note, pathway.facts[f].quote(language)) for f in facts]
+        return "facts", _for_class(quoted, understanding.situation.device_class, part.text)
     return "", []
+
+
+def _for_class(quoted: list[tuple[str, str]], device_class: str | None, asked: str) -> list[tuple[str, str]]:
+    """The facts naming the founder's device class first ("our consultant says class I. Do we need
+    a notified body?" is answered by the class I rule, then by the classes that need one); not
+    when the part itself names classes ("class I or IIa?" asks which applies)."""
+    if not device_class or _CLASS.search(asked):
+        return quoted
+    names = re.compile(rf"\b{device_class}\b(?![ab])")
+    return sorted(quoted, key=lambda fact: not names.search(fact[1]))
+
+
+_CLASS = re.compile(r"\b(?:class|classe|klasse)\b", re.I)
 
 
 def duration_sentences(language: str, corpus_dir: Path) -> list[tuple[str, str]]:
