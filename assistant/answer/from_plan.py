@@ -122,11 +122,14 @@ def next_step_sentences(understanding: Understanding, language: str, corpus_dir:
     chosen += [pathway.step(s.id).lead_fact for s in plan.steps
                if s.route == "convention" and s.status not in ("not_applicable", "next")]
     if plan.route in ("inami", "convention", "undetermined") and plan.step("inami_request").status != "done":
-        # The whole procedure in one sentence: after the next steps of a founder who described the
-        # product; first when the question tells nothing about it ("INAMI app reimbursement,
-        # steps?"), where the plan's next steps are only the start of everyone's route.
+        # The whole procedure in one sentence: first when the question tells nothing about the
+        # product ("INAMI app reimbursement, steps?"), where the plan's next steps are only the
+        # start of everyone's route, or once the product is CE marked; after the next steps of a
+        # founder who still has to get there.
         overview = [f for f in OVERVIEW if f not in chosen]
-        chosen = overview + chosen if understanding.situation.empty else chosen + overview
+        # After CE marking, what is left is that procedure: it comes first, then the step at hand.
+        first = understanding.situation.empty or plan.step("ce_marking").status == "done"
+        chosen = overview + chosen if first else chosen + overview
     out = []
     for fact_id in chosen:
         fact = pathway.facts[fact_id]
