@@ -346,3 +346,20 @@ def test_a_short_question_after_a_statement_is_matched_on_the_statement(assistan
     ans = assistant.ask("Our telemonitoring app for heart failure is CE class IIa. Hospitals ask whether we are "
                         "in the convention. What does that mean?")
     assert "reimburses telemonitoring" in ans.statements[0].text  # what the convention funds
+
+
+@pytest.mark.parametrize("question,language", [
+    ("Pouvez-vous me donner la liste complète de ce que notre dossier INAMI doit contenir ?", "fr"),
+    ("What exactly goes into the reimbursement file for NIHDI?", "en"),
+])
+def test_a_kind_of_question_says_what_its_facts_leave_out(assistant, question, language):
+    """What the request file must contain: the facts the sources state, then that they do not
+    reproduce the template itself, for that part."""
+    from assistant.plan import load_pathway
+
+    pathway = load_pathway(assistant.settings.corpus_dir)
+    answer = assistant.ask(question, language=language)
+    assert answer.statements[0].role == "direct" and answer.statements[0].citation is not None
+    said = [s.text for s in answer.statements if s.role == "uncovered"]
+    assert said == [pathway.gaps["template_content"](language)]
+    assert answer.uncovered == [answer.parts[0].question]

@@ -106,6 +106,20 @@ def test_an_answer_naming_an_unknown_fact_is_a_clear_error(tmp_path):
         load_pathway(tmp_path / "corpus")
 
 
+def test_an_answer_naming_an_unknown_gap_is_a_clear_error(tmp_path):
+    import shutil
+
+    from assistant.plan import PathwayError
+
+    shutil.copytree(CORPUS, tmp_path / "corpus")
+    path = tmp_path / "corpus" / "pathway.yaml"
+    text = path.read_text(encoding="utf-8")
+    assert "gaps: [template_content]" in text
+    path.write_text(text.replace("gaps: [template_content]", "gaps: [template_contents]", 1), encoding="utf-8")
+    with pytest.raises(PathwayError, match="answer dossier_contents.*template_contents"):
+        load_pathway(tmp_path / "corpus")
+
+
 @pytest.mark.parametrize("question,first", [
     ("Which organisations are allowed to submit an app reimbursement file to INAMI?", "applicant_company"),
     ("Quelles organisations peuvent introduire une demande à l'INAMI ?", "applicant_company"),

@@ -158,4 +158,6 @@ def known_gaps(part: Part, language: str, corpus_dir: Path) -> list[str]:
     pre-submission meeting?", "is an RCT mandatory?"): said for that part instead of letting
     nearby quotes pass for an answer."""
     pathway = load_pathway(corpus_dir)
-    return [pathway.gaps[g](language) for g in pathway.gaps_asked(part.text)]
+    kind = pathway.kind_asked(part.text, part.intent if part.intent in TYPED else "")
+    asked = pathway.gaps_asked(part.text) + [g for g in (kind.gaps if kind else ()) if g not in pathway.gaps_asked(part.text)]
+    return [pathway.gaps[g](language) for g in asked]

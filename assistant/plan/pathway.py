@@ -88,6 +88,9 @@ class AnswerKind:
     unless: re.Pattern | None  # look-alikes ("notified body" is not a notification)
     facts: tuple[str, ...]  # quoted in this order
     typed: frozenset[str] = frozenset()  # the fee, duration or date parts it also answers
+    # What the sources do not state about it, said with its facts ("what must the dossier
+    # contain?": the facts, then that the sources do not reproduce the template).
+    gaps: tuple[str, ...] = ()
 
     def matches(self, text: str, typed: str = "") -> bool:
         if typed and typed not in self.typed:
@@ -117,7 +120,11 @@ class Pathway:
         mandatory for a medical device app?" is about the DPIA). `typed`: the kind of fact a part
         asks for when it is a fee, a duration or a date ("how much does the eHealth connection
         cost?" is not answered by the eHealth criteria), unless the answer lists it."""
-        return next((list(kind.facts) for kind in self.answers.values() if kind.matches(text, typed)), [])
+        kind = self.kind_asked(text, typed)
+        return list(kind.facts) if kind else []
+
+    def kind_asked(self, text: str, typed: str = "") -> AnswerKind | None:
+        return next((kind for kind in self.answers.values() if kind.matches(text, typed)), None)
 
     def step(self, step_id: str) -> StepSpec:
         return next(s for s in self.steps if s.id == step_id)
@@ -180,14 +187,14 @@ def _load(corpus_dir: Path, _mtime: float) -> Pathway:
         raise PathwayError(f"a gap's `asked` pattern does not compile: {exc}") from exc
     answers = {}
     for aid, raw in (data.get("answers") or {}).items():
-        _check_keys(raw, {"asked", "unless", "facts", "typed"}, f"answer {aid}")
-        unknown = [f for f in raw.get("facts", ()) if f not in facts]
+        _check_keys(raw, {"asked", "unless", "facts", "typed", "gaps"}, f"answer {aid}")
+        unknown = [f for f in raw.get("facts", ()) if f not in facts] + [g for g in raw.get("gaps", ()) if g not in gaps]
         if unknown or not raw.get("facts") or not raw.get("asked"):
-            raise PathwayError(f"answer {aid} needs `asked` patterns and known facts (unknown: {unknown})")
+            raise PathwayError(f"answer {aid} needs `asked` patterns and known facts and gaps (unknown: {unknown})")
         try:
             answers[aid] = AnswerKind(re.compile("|".join(f"(?:{a})" for a in raw["asked"]), re.I),
                                       re.compile(raw["unless"], re.I) if raw.get("unless") else None,
-                                      tuple(raw["facts"]), frozenset(raw.get("typed", ())))
+                                      tuple(raw["facts"]), frozenset(raw.get("typed", ())), tuple(raw.get("gaps", ())))
         except re.error as exc:
             raise PathwayError(f"answer {aid}: a pattern does not compile: {exc}") from exc
     steps = []
