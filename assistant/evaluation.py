@@ -36,7 +36,10 @@ REALISTIC_DIR = GOLD_DIR / "realistic"
 # rewording is held out: measured, never tuned on question by question.
 PARAPHRASED_DIR = GOLD_DIR / "paraphrased"
 HELD_OUT_DIR = GOLD_DIR / "held_out"
-GOLD_SETS = {"notes": GOLD_DIR, "realistic": REALISTIC_DIR, "paraphrased": PARAPHRASED_DIR, "held_out": HELD_OUT_DIR}
+# New questions by someone who saw only the README, annotated by someone who never saw the code.
+FRESH_DIR = GOLD_DIR / "fresh"
+GOLD_SETS = {"notes": GOLD_DIR, "realistic": REALISTIC_DIR, "paraphrased": PARAPHRASED_DIR, "held_out": HELD_OUT_DIR,
+             "fresh": FRESH_DIR}
 # The sets the abstention threshold is calibrated on (the rewordings would count the realistic
 # questions three times).
 CALIBRATION_SETS = ("notes", "realistic")

@@ -1,21 +1,30 @@
 """The gold-set evaluations, guarded with margins under what was measured (see README).
 
-Measured on 2026-11-23 (hybrid, USE), notes' set: Recall@5 0.97, MRR 0.89, key facts 0.78
-(answers now ~800 characters instead of ~1,300), citation support 1.00, out-of-scope declined
-1.00 with 3.8% wrong refusals. Realistic founders' set: key facts 0.42, direct fact 0.20,
-citation attribution 0.94, gaps said 0.60, median 850 characters, out-of-scope declined 1.00
-with 1.9% wrong refusals. The issue's targets for the realistic set are not met yet.
+Measured on 2026-12-06 (hybrid, USE), notes' set: Recall@5 0.97, key facts 0.81, citation
+support 1.00, out-of-scope declined 1.00 with 1.9% wrong refusals. Realistic founders' set:
+key facts 0.79, direct fact 0.80, citation attribution 1.00, gaps said 0.73, median 840
+characters, out-of-scope declined 1.00, no wrong refusal. The same questions reworded by others
+(paraphrased / held_out) and fresh questions annotated by someone who never saw the code score
+lower (key facts 0.67 / 0.58 / 0.55, direct 0.59 / 0.50 / 0.40): the realistic figures overstate
+how the assistant answers new wording. The issue's targets are not met yet.
 """
 
+import re
 import statistics
+from pathlib import Path
 
 import pytest
 
 from assistant import Assistant, Settings
-from assistant.evaluation import REALISTIC_DIR, Report, calibrate_threshold, evaluate, load_gold
+from assistant.evaluation import (FRESH_DIR, HELD_OUT_DIR, PARAPHRASED_DIR, REALISTIC_DIR, Report,
+                                  calibrate_threshold, evaluate, load_gold, normalise)
 
 GOLD = load_gold()
 REALISTIC = load_gold(REALISTIC_DIR)
+PARAPHRASED = load_gold(PARAPHRASED_DIR)
+HELD_OUT = load_gold(HELD_OUT_DIR)
+FRESH = load_gold(FRESH_DIR)
+NOTES_DIR = Path(__file__).resolve().parent.parent / "corpus" / "notes"
 
 
 @pytest.fixture(scope="module")
@@ -95,13 +104,78 @@ def test_realistic_citations_link_to_the_source_that_states_the_fact(realistic):
 def test_realistic_answers_are_short_and_answer_first(realistic):
     row = realistic.by_language["all"]
     assert row["median_chars"] <= 900
-    assert row["direct"] >= 0.64
-    assert row["key_facts"] >= 0.70
-    assert row["uncovered_flagged"] >= 0.55
-    # French trails; each language keeps a floor under what it reaches (0.65 / 0.74 / 0.69 direct).
+    assert row["direct"] >= 0.75
+    assert row["key_facts"] >= 0.75
+    assert row["uncovered_flagged"] >= 0.66
+    # French trails; each language keeps a floor under what it reaches (0.74 / 0.83 / 0.83 direct,
+    # 0.72 / 0.80 / 0.84 key facts).
     for language in ("fr", "nl", "en"):
-        assert realistic.by_language[language]["direct"] >= 0.58
-        assert realistic.by_language[language]["key_facts"] >= 0.64
+        assert realistic.by_language[language]["direct"] >= 0.69
+        assert realistic.by_language[language]["key_facts"] >= 0.68
+
+
+# ---------------------------------------------------------------- other people's words
+
+
+def _note_text(language: str) -> str:
+    return normalise(" ".join(p.read_text(encoding="utf-8") for p in NOTES_DIR.glob(f"*.{language}.md")))
+
+
+def _source_ids(language: str) -> set[str]:
+    text = " ".join(p.read_text(encoding="utf-8") for p in NOTES_DIR.glob(f"*.{language}.md"))
+    return {i.strip() for tag in re.findall(r"<!--\s*src:([^>]*)-->", text) for i in tag.split(",")}
+
+
+@pytest.mark.parametrize("questions", [PARAPHRASED, HELD_OUT, FRESH], ids=["paraphrased", "held_out", "fresh"])
+def test_other_sets_are_well_formed(questions):
+    in_scope = [q for q in questions if not q.out_of_scope]
+    assert len(in_scope) >= 60 and len({q.id for q in questions}) == len(questions)
+    notes = {language: _note_text(language) for language in ("fr", "nl", "en")}
+    ids = {language: _source_ids(language) for language in ("fr", "nl", "en")}
+    for q in in_scope:
+        assert q.key_facts or q.unanswered, q.id
+        assert not q.direct_fact or q.direct_fact in q.key_facts, q.id
+        for fact in q.key_facts:
+            assert normalise(fact) in notes[q.language], (q.id, fact)
+        for fact, sources in q.fact_sources.items():
+            assert fact in q.key_facts and set(sources) <= ids[q.language] - {"meta"}, (q.id, fact)
+
+
+def test_rewordings_ask_every_realistic_question_in_new_words():
+    originals = {q.id: q for q in REALISTIC if not q.out_of_scope}
+    for variant, questions in (("a", PARAPHRASED), ("b", HELD_OUT)):
+        assert {q.id for q in questions} == {f"{i}-{variant}" for i in originals}
+        for q in questions:
+            original = originals[q.id[:-2]]
+            assert q.key_facts == original.key_facts and q.question != original.question
+
+
+@pytest.fixture(scope="module")
+def held_out(assistant):
+    return evaluate(assistant, HELD_OUT)
+
+
+@pytest.fixture(scope="module")
+def fresh(assistant):
+    return evaluate(assistant, FRESH)
+
+
+def test_reworded_questions_keep_their_answers(held_out):
+    # Measured 0.58 key facts, 0.50 direct, 1.00 attribution, no wrong refusal: well under the
+    # realistic set's figures, which is what these guards are for.
+    row = held_out.by_language["all"]
+    assert row["key_facts"] >= 0.53 and row["direct"] >= 0.44
+    assert row["attribution"] >= 0.95 and row["median_chars"] <= 900
+    assert held_out.abstention["wrong_abstentions"] <= 0.02
+
+
+def test_fresh_questions(fresh):
+    # Measured 0.55 key facts, 0.40 direct, 0.98 attribution, 0.48 gaps said, every
+    # out-of-scope question declined, no wrong refusal.
+    row = fresh.by_language["all"]
+    assert row["key_facts"] >= 0.50 and row["direct"] >= 0.35
+    assert row["attribution"] >= 0.95 and row["median_chars"] <= 900
+    assert fresh.abstention["recall"] >= 0.85 and fresh.abstention["wrong_abstentions"] <= 0.04
 
 
 @pytest.mark.slow
