@@ -5,7 +5,7 @@ support 1.00, out-of-scope declined 1.00 with 1.9% wrong refusals. Realistic fou
 key facts 0.79, direct fact 0.80, citation attribution 1.00, gaps said 0.73, median 840
 characters, out-of-scope declined 1.00, no wrong refusal. The same questions reworded by others
 (paraphrased / held_out) and fresh questions annotated by someone who never saw the code score
-lower (key facts 0.67 / 0.58 / 0.55, direct 0.59 / 0.50 / 0.40): the realistic figures overstate
+lower (key facts 0.74 / 0.61 / 0.57, direct 0.75 / 0.54 / 0.40): the realistic figures overstate
 how the assistant answers new wording. The issue's targets are not met yet.
 """
 
@@ -161,19 +161,19 @@ def fresh(assistant):
 
 
 def test_reworded_questions_keep_their_answers(held_out):
-    # Measured 0.58 key facts, 0.50 direct, 1.00 attribution, no wrong refusal: well under the
+    # Measured 0.61 key facts, 0.54 direct, 1.00 attribution, 1.9% wrong refusals: well under the
     # realistic set's figures, which is what these guards are for.
     row = held_out.by_language["all"]
-    assert row["key_facts"] >= 0.53 and row["direct"] >= 0.44
+    assert row["key_facts"] >= 0.56 and row["direct"] >= 0.48
     assert row["attribution"] >= 0.95 and row["median_chars"] <= 900
-    assert held_out.abstention["wrong_abstentions"] <= 0.02
+    assert held_out.abstention["wrong_abstentions"] <= 0.03
 
 
 def test_fresh_questions(fresh):
-    # Measured 0.55 key facts, 0.40 direct, 0.98 attribution, 0.48 gaps said, every
+    # Measured 0.57 key facts, 0.40 direct, 0.98 attribution, 0.44 gaps said, every
     # out-of-scope question declined, no wrong refusal.
     row = fresh.by_language["all"]
-    assert row["key_facts"] >= 0.50 and row["direct"] >= 0.35
+    assert row["key_facts"] >= 0.52 and row["direct"] >= 0.35
     assert row["attribution"] >= 0.95 and row["median_chars"] <= 900
     assert fresh.abstention["recall"] >= 0.85 and fresh.abstention["wrong_abstentions"] <= 0.04
 

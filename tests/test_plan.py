@@ -257,6 +257,26 @@ def test_an_answer_naming_an_unknown_gap_is_a_clear_error(tmp_path):
     ("Bieden ziekenfondsen een tussenkomst voor apps?", "complementary_insurance"),
     # ... but not what joining takes, nor the team it needs.
     ("Which staff must a hospital have to join the heart failure convention?", None),
+    # Widened after the rewordings (paraphrased set): other words for the same kinds.
+    ("AFMPS and FAMHP: are these two different agencies?", "famhp_names"),
+    ("Moet die verklaring op eer ondertekend worden door de zaakvoerder?", "sworn_statement"),
+    ("Welke eisen stelt het RIZIV aan een app?", "inami_requires_notification"),
+    ("Is our app eligible for NIHDI reimbursement?", "inami_requires_notification"),
+    ("Tot welke risicoklasse behoort een app die medicatie doseert?", "rule11_decisions"),
+    ("What do we actually have to do for the FAMHP notification?", "notify_how"),
+    ("We zitten op M1; van M1 naar M2, hoe gaat dat?", "level2_admissible"),
+    ("Le groupe de travail, qui en fait partie ?", "working_group_members"),
+    ("Zo'n werkgroep, uit wie bestaat die?", "working_group_members"),
+    ("Pour la convention insuffisance cardiaque, faut-il être sur mHealthBelgium ?", "hf_app_requirements"),
+    ("Is it allowed to reuse our patients' health data to train the model?", "article_9_2"),
+    ("Quelles conséquences aura l'EHDS pour notre app ?", "ehds_scope"),
+    ("Kunnen gebruikers de app uit eigen zak betalen?", "patient_pays"),
+    ("What share of the requests were accepted so far?", "legacy_five"),
+    ("Faut-il une ordonnance pour que l'app soit remboursée ?", "definition_remote"),
+    ("Faut-il qu'un distributeur s'enregistre auprès d'une autorité belge ?", "famhp_portal"),
+    ("Expliquez-moi la convention de télésurveillance de l'insuffisance cardiaque.", "hf_scope"),
+    # A prescription that is not about reimbursement is not the professional-use question.
+    ("How can eHealth prove that a prescription existed on a given date?", None),
 ])
 def test_kinds_of_question_the_pathways_facts_answer(pathway, question, first):
     facts = pathway.facts_asked(question)

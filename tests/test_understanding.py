@@ -46,9 +46,22 @@ from assistant.retrieve.understanding import understand
     ("And what happens when the temporary period ends?", "en", ["general"]),
     # A patient record is not a file to send; a choice between years asks a date.
     ("Notre dossier patient informatisé devra être conforme en 2027 ou 2029 ?", "fr", ["date"]),
+    # "What do we do now?" asks the steps; a discourse word before "who" still asks who.
+    ("Our app has its CE mark. What do we do now?", "en", ["steps"]),
+    ("Wat moeten we nu eigenlijk doen om terugbetaald te worden?", "nl", ["steps"]),
+    ("Concrètement, qui examine la demande ?", "fr", ["who"]),
+    ("Et ça rapporterait combien par mois ?", "fr", ["cost"]),
+    # A question reported in a statement is asked; "or" between two answers does not split.
+    ("Our board asks how long the NIHDI decision takes. Can we promise six months?", "en", ["duration", "yesno"]),
+    ("Is dat een Waalse of een federale bevoegdheid, en bij wie kunnen we terecht?", "nl", ["general", "who"]),
 ])
 def test_parts_and_what_each_asks(question, language, intents):
     assert [p.intent for p in understand(question, language).parts] == intents
+
+
+def test_a_reported_question_the_next_one_points_back_at_is_the_situation():
+    parts = understand("Investors ask whether we qualify. What does that depend on?", "en").parts
+    assert len(parts) == 1
 
 
 def test_a_conjunction_inside_one_question_does_not_split_it():

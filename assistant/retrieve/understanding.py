@@ -28,7 +28,7 @@ _CUES: dict[str, str] = {
             r"\bco[uû]te?s?\b|\bco[uû]t\b|\bfrais\b|\bprix\b|\btarif|\bpayer\b|\bpayant|\bhoeveel kost|\bkost(?:en|t|prijs)?\b|"
             r"\bprijs\b|\bretributie|\bbetalen\b|\bgratis\b|\bgratuit|"
             # "combien on toucherait par patient ?", "hoeveel krijgen we?": an amount received.
-            r"\bcombien\b.{0,30}\b(?:touch|re[çc]oi|recev|gagn|rapport|factur)\w*|"
+            r"\bcombien\b.{0,30}\b(?:touch|re[çc]oi|recev|gagn|rapport|factur)\w*|\b(?:touch|re[çc]oi|recev|gagn|rapport|factur)\w*\s+combien\b|"
             r"\bhoeveel\b.{0,30}\b(?:krijg|ontvang|verdien|opbreng)\w*|\btarie[fv]|\bhoeveel (?:vraagt|vragen|rekent)\b|"
             # "le forfait tourne autour de combien ?" asks an amount; "il y en a combien ?" a count.
             r"\b(?:forfait|montant|bedrag|amount)\w*\b.{0,60}\b(?:combien|hoeveel)\b|"
@@ -60,7 +60,8 @@ _CUES: dict[str, str] = {
              r"[ée]tapes?\b|\bla suite\b|\bque (?:faut-il|dois-je|devons-nous) faire\b|\bque faire\b|\bcomment\b|"
              r"\bmarche à suivre\b|\bproc[ée]dure|\bdans quel ordre\b|\bpar où commencer\b|\bvolgende stap|\bstappen\b|"
              r"\bwat nu\b|\bhoe (?:krijg|krijgen|vraag|vragen|begin|beginnen|dien|dienen|pak|pakken|gaan|gaat|moet|moeten|kan|kunnen|raak|geraak)\b|"
-             r"\bwelke volgorde\b|\bwat moeten (?:we|wij|ik) doen\b|\btraject\b|\b(?:how|hoe|comment)\s*\?\s*$",
+             r"\bwelke volgorde\b|\bwat (?:moeten|moet|kunnen) (?:we|wij|ik)\b.{0,25}\bdoen\b|\bwhat (?:do|should|must|can) (?:i|we) do\b|"
+             r"\bqu.est-ce qu.(?:on doit|il faut|nous devons) faire\b|\bon fait quoi\b|\btraject\b|\b(?:how|hoe|comment)\s*\?\s*$",
     "definition": r"\bwhat (?:is|are|'s|does\b.*\bmean)|\bwhat's\b|\bmeaning of\b|\bqu'est-ce qu|\bc'est quoi\b|\bc quoi\b|"
                   r"\bque (?:signifie|veut dire)\b|\bça veut dire\b|\bwat (?:is|zijn|betekent|houdt)\b|\bwat wil .* zeggen\b",
 }
@@ -282,7 +283,7 @@ _PAYING = re.compile(r"\bpay\b|\bpayer\b|\bpayant\w*|\bbetalen\b", re.I)
 
 
 def intent_of(text: str) -> str:
-    lowered = text.strip().lower()
+    lowered = _LEAD.sub("", text.strip().lower())
     if re.search(r"\bwhat(?:'s| is)? next\b|\bwhat now\b|\bet maintenant\b|\bwat nu\b", lowered):
         return "steps"
     if _WHO_FIRST.match(lowered) and not INTENT_CUES["cost"].search(lowered):
@@ -305,6 +306,9 @@ def intent_of(text: str) -> str:
     return "general"
 
 
+# "Concrètement, qui évalue notre dossier ?" asks who: a discourse word before the question.
+_LEAD = re.compile(r"^\W*(?:concr[eè]tement|concretely|concreet|eigenlijk|en fait|actually|basically|bon|ok|okay|"
+                   r"alors|donc|dus|so|well|allez|en gros|kortom)\s*,\s*")
 _WHO_FIRST = re.compile(r"^\W*(?:and |et |en )?(?:who|whom|wie|qui)\b(?!\s+(?:peut|que|qu'))")
 _CONDITIONAL = re.compile(r"\b(?:when|quand|lorsqu\w*|wanneer)\b[^?,]{3,90},\s*(?:are|is|do|does|can|should|must|will|would|who|"
                           r"est-ce|sommes|peut|doit|faut|qui|zijn|is|moeten|kunnen|mogen|wie)\b")
@@ -340,7 +344,8 @@ def _split_statements(question: str) -> tuple[list[str], list[str]]:
     """Statements (the situation) and questions. Without a question mark, the last sentence is
     the question unless a question word opens an earlier one."""
     sentences = _sentences(question)
-    asked = [s for s in sentences if s.endswith("?") or re.match(rf"(?:{_QUESTION_WORD})\b", s, re.I)]
+    asked = [s for i, s in enumerate(sentences) if s.endswith("?") or re.match(rf"(?:{_QUESTION_WORD})\b", s, re.I)
+             or _INDIRECT.search(s) and not _points_back_at(sentences, i)]
     if not asked:
         return sentences[:-1], sentences[-1:]
     # "I read that NIHDI only reimburses apps used with a professional. Is that true?": the claim
@@ -354,11 +359,22 @@ def _split_statements(question: str) -> tuple[list[str], list[str]]:
     return statements, asked
 
 
+# "Our investors ask how long it takes." asks, without a question mark.
+_INDIRECT = re.compile(r"\b(?:ask|asks|asking|want to know|wants to know|wonder\w*|vragen|vraagt|vraag me af|vragen zich af|"
+                       r"willen weten|wil weten|demandent|demande|me demande|veulent savoir|veut savoir|aimerai\w* savoir)\s+"
+                       r"(?:\w+\s+)?(?:how|what|when|whether|which|who|hoe|hoeveel|wat|wanneer|welke|wie|of|combien|comment|"
+                       r"quand|quel\w*|qui|si)\b", re.I)
 _CONFIRM = re.compile(r"^\W*(?:(?:est-ce que )?c.est (?:vrai|exact|correct|juste)|est-ce (?:vrai|exact|correct)|vrai|"
                       r"is (?:that|this|it) (?:true|right|correct|so)|(?:is that )?(?:true|right|correct)|"
                       r"klopt (?:dat|dit|het)|is (?:dat|dit|het) (?:zo|waar|juist|correct)|waar|juist)\W*$", re.I)
 # A demonstrative opening the first question points back at the statement before it.
 _POINTS_BACK = re.compile(r"^\W*(?:\w+\W+){0,3}(?:that|this|ça|cela|ceci|dat|dit)\b", re.I)
+
+
+def _points_back_at(sentences: list[str], i: int) -> bool:
+    """"Hospitals ask whether we are in the convention. What does that mean?": the reported
+    question is the situation the next one asks about."""
+    return i + 1 < len(sentences) and bool(_POINTS_BACK.match(sentences[i + 1]))
 _BETWEEN = re.compile(r"^\W*(?:between|entre|tussen)\b", re.I)
 
 
@@ -375,8 +391,11 @@ def _split_part(sentence: str, language: str) -> list[str]:
         # "Between filing and the decision, how long?": the connector joins the two ends.
         joined = _BETWEEN.match(piece) and match.group(0).strip() not in ("?", ";")
         # "Can we apply now, or must we reach M3 first?": one question with its alternative.
-        joined = joined or (match.group(0).strip(" ,").lower() in ("or", "ou", "of")
-                            and intent_of(piece) == "yesno" and intent_of(right) == "yesno")
+        alternative = match.group(0).strip(" ,").lower() in ("or", "ou", "of")
+        joined = joined or (alternative and intent_of(piece) == "yesno" and intent_of(right) == "yesno")
+        # "Is prevention a Flemish or a federal competence, and who…": "or" joins two answers
+        # to one question unless a question opens after it.
+        joined = joined or (alternative and not re.match(rf"(?:{_QUESTION_WORD})\b", right, re.I))
         asks = not joined and (match.group(0).strip() in ("?", ";") or re.match(rf"(?:{_QUESTION_WORD})\b", right, re.I)
                                 or intent_of(right) not in ("general", intent_of(piece)))
         if asks and len(re.findall(r"\w+", piece)) >= 2 and len(re.findall(r"\w+", right)) >= 2:
