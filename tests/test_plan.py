@@ -275,6 +275,10 @@ def test_an_answer_naming_an_unknown_gap_is_a_clear_error(tmp_path):
     ("Faut-il une ordonnance pour que l'app soit remboursée ?", "definition_remote"),
     ("Faut-il qu'un distributeur s'enregistre auprès d'une autorité belge ?", "famhp_portal"),
     ("Expliquez-moi la convention de télésurveillance de l'insuffisance cardiaque.", "hf_scope"),
+    ("Mag je gezondheidsdata van gebruikers hergebruiken voor onderzoek?", "article_9_2"),
+    ("Wat is de kans dat een aanvraag aanvaard wordt?", "legacy_five"),
+    ("Could our telemonitoring be funded through the heart failure convention instead?", "hf_paid_to_hospital"),
+    ("Volgens beMedTech, werkt het systeem?", "cavalier_years"),
     # A prescription that is not about reimbursement is not the professional-use question.
     ("How can eHealth prove that a prescription existed on a given date?", None),
 ])

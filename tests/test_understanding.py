@@ -59,6 +59,12 @@ def test_parts_and_what_each_asks(question, language, intents):
     assert [p.intent for p in understand(question, language).parts] == intents
 
 
+def test_who_reports_a_question_is_not_what_it_asks_about():
+    # "investors" alone would read as a startup-finance question, which is declined.
+    u = understand("Onze investeerders vragen hoe lang de beslissing van het RIZIV duurt.", "nl")
+    assert not u.declined and [p.intent for p in u.parts] == ["duration"]
+
+
 def test_a_reported_question_the_next_one_points_back_at_is_the_situation():
     parts = understand("Investors ask whether we qualify. What does that depend on?", "en").parts
     assert len(parts) == 1

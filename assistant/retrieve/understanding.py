@@ -344,8 +344,13 @@ def _split_statements(question: str) -> tuple[list[str], list[str]]:
     """Statements (the situation) and questions. Without a question mark, the last sentence is
     the question unless a question word opens an earlier one."""
     sentences = _sentences(question)
-    asked = [s for i, s in enumerate(sentences) if s.endswith("?") or re.match(rf"(?:{_QUESTION_WORD})\b", s, re.I)
-             or _INDIRECT.search(s) and not _points_back_at(sentences, i)]
+    # A reported question is asked from its question word on: who reports it ("our investors")
+    # is not what it asks about.
+    reported = {s: m.group("asked") for i, s in enumerate(sentences)
+                if not s.endswith("?") and (m := _INDIRECT.search(s)) and not _points_back_at(sentences, i)}
+    sentences = [reported.get(s, s) for s in sentences]
+    asked = [s for s in sentences if s.endswith("?") or s in reported.values()
+             or re.match(rf"(?:{_QUESTION_WORD})\b", s, re.I)]
     if not asked:
         return sentences[:-1], sentences[-1:]
     # "I read that NIHDI only reimburses apps used with a professional. Is that true?": the claim
@@ -362,8 +367,8 @@ def _split_statements(question: str) -> tuple[list[str], list[str]]:
 # "Our investors ask how long it takes." asks, without a question mark.
 _INDIRECT = re.compile(r"\b(?:ask|asks|asking|want to know|wants to know|wonder\w*|vragen|vraagt|vraag me af|vragen zich af|"
                        r"willen weten|wil weten|demandent|demande|me demande|veulent savoir|veut savoir|aimerai\w* savoir)\s+"
-                       r"(?:\w+\s+)?(?:how|what|when|whether|which|who|hoe|hoeveel|wat|wanneer|welke|wie|of|combien|comment|"
-                       r"quand|quel\w*|qui|si)\b", re.I)
+                       r"(?:\w+\s+)?(?P<asked>(?:how|what|when|whether|which|who|hoe|hoeveel|wat|wanneer|welke|wie|of|combien|"
+                       r"comment|quand|quel\w*|qui|si)\b.*)", re.I)
 _CONFIRM = re.compile(r"^\W*(?:(?:est-ce que )?c.est (?:vrai|exact|correct|juste)|est-ce (?:vrai|exact|correct)|vrai|"
                       r"is (?:that|this|it) (?:true|right|correct|so)|(?:is that )?(?:true|right|correct)|"
                       r"klopt (?:dat|dit|het)|is (?:dat|dit|het) (?:zo|waar|juist|correct)|waar|juist)\W*$", re.I)
