@@ -95,6 +95,17 @@ def test_the_situation_is_read_from_the_statements():
     assert "ghent" in u.context_names and "copd" in u.context_names
 
 
+@pytest.mark.parametrize("question,language,marked", [
+    ("Depuis mars notre application a le marquage CE en classe IIa. Et maintenant ?", "fr", True),
+    ("Son app : classe IIb, marquage CE obtenu. Quelles étapes restent ?", "fr", True),
+    ("Our app carries the CE mark. What next?", "en", True),
+    # Asking about CE marking says nothing of the product's own.
+    ("A-t-on besoin du marquage CE pour une app de bien-être ?", "fr", None),
+])
+def test_other_ways_of_saying_the_product_is_ce_marked(question, language, marked):
+    assert understand(question, language).situation.ce_marked is marked
+
+
 def test_not_yet_ce_marked_and_not_notified():
     s = understand("Notre app n'est pas encore marquée CE et pas notifiée. Peut-on déjà demander le remboursement ?",
                    "fr").situation

@@ -434,7 +434,9 @@ def read_situation(question: str, statements: str) -> Situation:
 def _mentions_own_ce(question: str) -> bool:
     # "Is CE marking needed?" asks about CE; "our app is CE-marked" states it.
     return bool(re.search(r"\b(?:is|are|we're|we are|est|sommes|zijn|is al|d[ée]j[àa]|already|has|have|avons|hebben|heeft|"
-                          r"marqu[ée]e?|gemarkeerd|marked|certified|certifi[ée]e?)\b", question, re.I))
+                          r"marqu[ée]e?|gemarkeerd|marked|certified|certifi[ée]e?|carries|bears|holds|got|obtained|received|"
+                          r"a (?:le|son|sa|obtenu|re[çc]u)|ont (?:le|leur|obtenu)|poss[eè]de\w*|dispose d\w*|obtenu\w*|"
+                          r"verkregen|behaald|binnen)\b", question, re.I))
 
 
 def _asserts(question: str) -> bool:
