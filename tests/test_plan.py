@@ -279,6 +279,8 @@ def test_an_answer_naming_an_unknown_gap_is_a_clear_error(tmp_path):
     ("Wat is de kans dat een aanvraag aanvaard wordt?", "legacy_five"),
     ("Could our telemonitoring be funded through the heart failure convention instead?", "hf_paid_to_hospital"),
     ("Volgens beMedTech, werkt het systeem?", "cavalier_years"),
+    ("Quel est le contenu exact du dossier de demande ?", "sworn_statement"),
+    ("What are the contents of the application file?", "sworn_statement"),
     # A prescription that is not about reimbursement is not the professional-use question.
     ("How can eHealth prove that a prescription existed on a given date?", None),
 ])
