@@ -120,8 +120,10 @@ class Extractor:
         code = self._proc.wait(timeout=5) if self._proc is not None else None
         if code == -signal.SIGXCPU:
             return f"refused: reading the file took more than {self.seconds:g} s of CPU"
+        # 120: the interpreter could not flush its output at exit, which under the address-space
+        # limit means the MemoryError struck while the reply was being written.
         return (f"refused: reading the file needed more than {self.memory_mb} MB of memory"
-                if code in (-signal.SIGKILL, -signal.SIGSEGV, -signal.SIGABRT, 1)
+                if code in (-signal.SIGKILL, -signal.SIGSEGV, -signal.SIGABRT, 1, 120)
                 else f"refused: the reader stopped on this file (exit code {code})")
 
     def _kill(self) -> None:
