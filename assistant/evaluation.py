@@ -38,8 +38,10 @@ PARAPHRASED_DIR = GOLD_DIR / "paraphrased"
 HELD_OUT_DIR = GOLD_DIR / "held_out"
 # New questions by someone who saw only the README, annotated by someone who never saw the code.
 FRESH_DIR = GOLD_DIR / "fresh"
+# A second such set, measured once before the kind classifier was built, then read to diagnose it.
+FRESH2_DIR = GOLD_DIR / "fresh2"
 GOLD_SETS = {"notes": GOLD_DIR, "realistic": REALISTIC_DIR, "paraphrased": PARAPHRASED_DIR, "held_out": HELD_OUT_DIR,
-             "fresh": FRESH_DIR}
+             "fresh": FRESH_DIR, "fresh2": FRESH2_DIR}
 # The sets the abstention threshold is calibrated on (the rewordings would count the realistic
 # questions three times).
 CALIBRATION_SETS = ("notes", "realistic")

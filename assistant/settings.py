@@ -39,6 +39,9 @@ class Settings:
     # Below this confidence the assistant abstains. None: the calibrated value for the model
     # (assistant/calibration.toml, written by `assistant eval --calibrate`).
     abstain_threshold: float | None = None
+    # A part no pattern of the pathway recognises is given the kind the classifier of
+    # plan/asked.py finds, when its probability reaches this; None: patterns only.
+    kind_guess: float | None = 0.5
 
     # Chroma server mode: when chroma_host is set, the index lives in that server.
     chroma_host: str | None = None

@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 
 from assistant import Assistant, Settings
-from assistant.evaluation import (FRESH_DIR, HELD_OUT_DIR, PARAPHRASED_DIR, REALISTIC_DIR, Report,
+from assistant.evaluation import (FRESH2_DIR, FRESH_DIR, HELD_OUT_DIR, PARAPHRASED_DIR, REALISTIC_DIR, Report,
                                   calibrate_threshold, evaluate, load_gold, normalise)
 
 GOLD = load_gold()
@@ -24,6 +24,7 @@ REALISTIC = load_gold(REALISTIC_DIR)
 PARAPHRASED = load_gold(PARAPHRASED_DIR)
 HELD_OUT = load_gold(HELD_OUT_DIR)
 FRESH = load_gold(FRESH_DIR)
+FRESH2 = load_gold(FRESH2_DIR)
 NOTES_DIR = Path(__file__).resolve().parent.parent / "corpus" / "notes"
 
 
@@ -126,7 +127,8 @@ def _source_ids(language: str) -> set[str]:
     return {i.strip() for tag in re.findall(r"<!--\s*src:([^>]*)-->", text) for i in tag.split(",")}
 
 
-@pytest.mark.parametrize("questions", [PARAPHRASED, HELD_OUT, FRESH], ids=["paraphrased", "held_out", "fresh"])
+@pytest.mark.parametrize("questions", [PARAPHRASED, HELD_OUT, FRESH, FRESH2],
+                         ids=["paraphrased", "held_out", "fresh", "fresh2"])
 def test_other_sets_are_well_formed(questions):
     in_scope = [q for q in questions if not q.out_of_scope]
     assert len(in_scope) >= 60 and len({q.id for q in questions}) == len(questions)

@@ -11,9 +11,12 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from pathlib import Path
 
+from ..index.embeddings import embed_array
 from ..plan import Profile, load_pathway, make_plan
+from ..plan.asked import NONE, kind_classifier
 from ..retrieve.hybrid import Retrieval
 from ..retrieve.understanding import Part, Understanding
 from .cues import TYPED
@@ -59,7 +62,8 @@ _ROUTE = re.compile(r"\border\b|\bordre\b|\bvolgorde\b|\bnext steps?\b|\bwhat ne
 
 
 def planned_sentences(part: Part, understanding: Understanding, language: str, corpus_dir: Path,
-                      prompts_dir: Path) -> tuple[str, list[tuple[str, str]]]:
+                      prompts_dir: Path, guess_kind: Callable[[Part], str] | None = None
+                      ) -> tuple[str, list[tuple[str, str]]]:
     """What the pathway answers for the part, as (kind, [(note topic, sentence)]):
     ("steps", the next steps) for "what next?", ("duration", the procedure's durations) for "how
     long?", ("facts", the facts that answer it) for a kind of question the pathway lists ("who
@@ -80,6 +84,11 @@ def planned_sentences(part: Part, understanding: Understanding, language: str, c
         # convention. What does that mean?": the part is asked of the subject of the part or the
         # statement before it, which its query carries.
         facts = pathway.facts_asked(part.query, typed)
+    if not facts and guess_kind is not None:
+        # No pattern knows these words: the kind its example wordings are closest to, if any.
+        guessed = guess_kind(part)
+        if guessed and pathway.answers[guessed].admits(part.text, typed):
+            facts = list(pathway.answers[guessed].facts)
     if facts:
         quoted = [(pathway.facts[f].note, pathway.facts[f].quote(language)) for f in facts]
         return "facts", _for_class(quoted, understanding.situation.device_class, part.text)
@@ -151,6 +160,21 @@ def locate(retrieval: Retrieval, topic: str, language: str, quote: str) -> tuple
             if s <= start < e or (start <= s < end):
                 return row, int(sentence), start, end
     return None
+
+
+def kind_guesser(index, settings) -> Callable[[Part], str] | None:
+    """What planned_sentences asks when no pattern recognises a part: the kind of plan/asked.py's
+    classifier for the part's words, or "" below `settings.kind_guess`."""
+    if settings.kind_guess is None:
+        return None
+    classifier = kind_classifier(settings.corpus_dir, settings.index_dir, index.embeddings, settings.embedding_model)
+    if classifier is None:
+        return None
+
+    def guess(part: Part) -> str:
+        found = classifier.guess(part.text, embed_array(index.embeddings, [part.text])[0])
+        return found.kind if found.kind != NONE and found.probability >= settings.kind_guess else ""
+    return guess
 
 
 def known_gaps(part: Part, language: str, corpus_dir: Path) -> list[str]:

@@ -93,9 +93,15 @@ class AnswerKind:
     gaps: tuple[str, ...] = ()
 
     def matches(self, text: str, typed: str = "") -> bool:
+        return bool(self.asked.search(text)) and self.admits(text, typed)
+
+    def admits(self, text: str, typed: str = "") -> bool:
+        """Whether a part this kind was recognised in (by its patterns or by the classifier of
+        plan/asked.py) may be answered by it: not a look-alike, not a fee or a duration its
+        facts do not state."""
         if typed and typed not in self.typed:
             return False
-        return bool(self.asked.search(text)) and not (self.unless and self.unless.search(text))
+        return not (self.unless and self.unless.search(text))
 
 
 @dataclass

@@ -1,0 +1,147 @@
+"""Which kind of question a part asks when none of the pathway's patterns recognises its words.
+
+The patterns of `pathway.yaml` (`answers:`) are precise but narrow: a founder who writes "verklaring
+op eer" where a pattern expects "verklaring op erewoord" gets the sentence scorer's guess. The
+example wordings of `corpus/asked/<lang>.yaml` (twelve per kind and language, plus in-scope
+questions that are no kind, written by people who saw only a one-line description of each kind)
+train a logistic regression on the part's sentence vector and its character n-grams, which
+carry typos and inflections. It is asked only after the patterns, and only a confident guess
+counts (`KIND_GUESS`).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import os
+import tempfile
+import threading
+import unicodedata
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import yaml
+
+log = logging.getLogger(__name__)
+
+ASKED_DIR = "asked"
+NONE = "none"  # in-scope questions that are no kind of the pathway
+# Changing the features or the model below changes what is cached: bump it.
+RECIPE = "lr-c30-use+char3-5x16384-v1"
+GRAM_FEATURES = 2 ** 14
+REGULARISATION = 30.0  # inverse strength: the examples are few and clean
+
+
+@dataclass(frozen=True)
+class KindGuess:
+    kind: str  # a kind of pathway.yaml's answers, or NONE
+    probability: float
+
+
+class KindClassifier:
+    def __init__(self, kinds: list[str], coef: np.ndarray, intercept: np.ndarray):
+        self.kinds = kinds
+        self.coef = coef
+        self.intercept = intercept
+
+    def guess(self, text: str, vector: np.ndarray) -> KindGuess:
+        """The likeliest kind for a part (`vector`: its sentence vector from the index's model)."""
+        scores = self.coef @ _features(text, vector) + self.intercept
+        probabilities = np.exp(scores - scores.max())
+        probabilities /= probabilities.sum()
+        best = int(probabilities.argmax())
+        return KindGuess(self.kinds[best], float(probabilities[best]))
+
+
+def load_examples(corpus_dir: Path) -> list[tuple[str, str]]:
+    """(kind, wording) for every example of every language."""
+    return _read_examples(sorted((Path(corpus_dir) / ASKED_DIR).glob("*.yaml")))
+
+
+def _read_examples(paths: list[Path]) -> list[tuple[str, str]]:
+    out = []
+    for path in paths:
+        for kind, wordings in (yaml.safe_load(path.read_text(encoding="utf-8")) or {}).items():
+            out += [(kind, wording) for wording in wordings]
+    return out
+
+
+def kind_classifier(corpus_dir: Path, cache_dir: Path, embeddings, model_name: str) -> KindClassifier | None:
+    """The classifier for the corpus's examples and the index's embedding model: trained once
+    (about ten seconds on 2 cores), kept beside the index for other processes and in memory for
+    every index of this one; None when the corpus has no examples."""
+    files = tuple((path, path.stat().st_mtime_ns) for path in sorted((Path(corpus_dir) / ASKED_DIR).glob("*.yaml")))
+    if not files:
+        return None
+    key = (files, model_name)
+    with _LOCK:  # one training, however many requests arrive meanwhile
+        if key not in _TRAINED:
+            _TRAINED[key] = _load_or_train(files, Path(cache_dir), model_name, embeddings)
+        return _TRAINED[key]
+
+
+_TRAINED: dict[tuple, KindClassifier] = {}
+_LOCK = threading.Lock()
+
+
+def _load_or_train(files: tuple[tuple[Path, int], ...], cache_dir: Path, model_name: str, embeddings) -> KindClassifier:
+    examples = tuple(_read_examples([path for path, _ in files]))
+    digest = hashlib.sha256(repr((RECIPE, model_name, examples)).encode()).hexdigest()[:16]
+    path = cache_dir / f"asked-{digest}.npz"
+    try:
+        with np.load(path) as stored:
+            return KindClassifier([str(k) for k in stored["kinds"]], stored["coef"], stored["intercept"])
+    except (OSError, ValueError, KeyError, EOFError) as exc:
+        if path.exists():
+            log.warning("kind classifier cache %s unreadable (%s): training again", path, exc)
+    classifier = train(examples, embeddings)
+    _store(path, classifier)
+    return classifier
+
+
+def train(examples: tuple[tuple[str, str], ...], embeddings) -> KindClassifier:
+    from sklearn.linear_model import LogisticRegression
+
+    from ..index.embeddings import embed_array
+
+    labels = [kind for kind, _ in examples]
+    texts = [text for _, text in examples]
+    from scipy import sparse
+
+    vectors = embed_array(embeddings, texts)
+    # Sparse: the n-grams of a wording fill a few hundred of their columns, and the solver is
+    # ten times faster on them than on the dense array.
+    features = sparse.csr_matrix(np.stack([_features(t, v) for t, v in zip(texts, vectors)]))
+    model = LogisticRegression(C=REGULARISATION, max_iter=2000).fit(features, labels)
+    return KindClassifier([str(k) for k in model.classes_], model.coef_.astype(np.float32),
+                          model.intercept_.astype(np.float32))
+
+
+def _store(path: Path, classifier: KindClassifier) -> None:
+    """Written atomically; an index folder that cannot be written only costs the training again."""
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with tempfile.NamedTemporaryFile(dir=path.parent, suffix=".npz", delete=False) as handle:
+            np.savez(handle, kinds=np.array(classifier.kinds), coef=classifier.coef, intercept=classifier.intercept)
+        os.replace(handle.name, path)
+    except OSError as exc:
+        log.info("kind classifier not cached (%s)", exc)
+
+
+def _features(text: str, vector: np.ndarray) -> np.ndarray:
+    """The sentence vector, then the part's character 3- to 5-grams (accents and case folded),
+    hashed and L2-normalised."""
+    folded = " " + "".join(c for c in unicodedata.normalize("NFKD", text.lower())
+                           if not unicodedata.combining(c)) + " "
+    grams = np.zeros(GRAM_FEATURES, dtype=np.float32)
+    for word in folded.split():
+        padded = f" {word} "
+        for n in (3, 4, 5):
+            for i in range(max(len(padded) - n + 1, 1)):
+                gram = padded[i:i + n].encode()
+                grams[int.from_bytes(hashlib.blake2b(gram, digest_size=4).digest(), "little") % GRAM_FEATURES] += 1
+    norm = np.linalg.norm(grams)
+    if norm:
+        grams /= norm
+    return np.concatenate([np.asarray(vector, dtype=np.float32), grams])
