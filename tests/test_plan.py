@@ -281,6 +281,16 @@ def test_an_answer_naming_an_unknown_gap_is_a_clear_error(tmp_path):
     ("Volgens beMedTech, werkt het systeem?", "cavalier_years"),
     ("Quel est le contenu exact du dossier de demande ?", "sworn_statement"),
     ("What are the contents of the application file?", "sworn_statement"),
+    ("Is an interface in French and Dutch enough, or is German needed as well?", "three_languages"),
+    ("Onze app bestaat enkel in het Nederlands en Engels, volstaat dat?", "three_languages"),
+    ("Faut-il une version allemande de l'application ?", "three_languages"),
+    ("We are a Swiss company: do we need an authorised representative in the EU?", "class_i_documents"),
+    ("Faut-il créer une filiale belge pour vendre l'app ?", "class_i_documents"),
+    ("Moeten we als Amerikaans bedrijf zonder Europese vestiging iets regelen?", "class_i_documents"),
+    # A French CE certificate or a company's nationality is not the language rule.
+    ("Is a French company's app available in Belgium?", None),
+    # A DPO outside the EU is a GDPR question, not the manufacturer's representative.
+    ("Can our DPO be based outside the EU?", None),
     # A prescription that is not about reimbursement is not the professional-use question.
     ("How can eHealth prove that a prescription existed on a given date?", None),
 ])

@@ -58,7 +58,10 @@ _REIMBURSED = re.compile(r"rembours|reimburs|terugbet", re.I)
 # when the part names a step that a kind of question covers.
 _ROUTE = re.compile(r"\border\b|\bordre\b|\bvolgorde\b|\bnext steps?\b|\bwhat next\b|\bla suite\b|"
                     r"\bprochaines? [ée]tapes?\b|\bvolgende stap|\b[ée]tapes\b|\bstappen\b|\bsteps\b|\broute\b|"
-                    r"\broad ?map\b|\btraje[ct]t?\b|\bparcours\b", re.I)
+                    r"\broad ?map\b|\btraje[ct]t?\b|\bparcours\b|"
+                    # "what do we do first?"
+                    r"\bfirst\b|\beerst\b|\bals eerste\b|\bd.abord\b|\ben premier\b|\bpar o[uù] commencer\b|"
+                    r"\bwaar (?:moeten we )?(?:beginnen|starten)\b|\bwhere (?:do we|to|should we) start\b", re.I)
 
 
 def planned_sentences(part: Part, understanding: Understanding, language: str, corpus_dir: Path,
@@ -172,8 +175,13 @@ def kind_guesser(index, settings) -> Callable[[Part], str] | None:
         return None
 
     def guess(part: Part) -> str:
-        found = classifier.guess(part.text, embed_array(index.embeddings, [part.text])[0])
-        return found.kind if found.kind != NONE and found.probability >= settings.kind_guess else ""
+        # The part as written, then with the subject it leans on ("Is there a convention for
+        # that?" after a sentence about heart-failure telemonitoring).
+        for text in dict.fromkeys((part.text, part.query)):
+            found = classifier.guess(text, embed_array(index.embeddings, [text])[0])
+            if found.kind != NONE and found.probability >= settings.kind_guess:
+                return found.kind
+        return ""
     return guess
 
 
