@@ -174,6 +174,21 @@ def test_a_nationality_of_the_asker_is_not_another_countrys_procedure():
     assert understand("How do Dutch insurers reimburse apps?", "en").foreign  # the Dutch system asked
 
 
+@pytest.mark.parametrize("question, language", [
+    ("Is an interface in French and Dutch enough, or do we need German too?", "en"),
+    ("Faut-il aussi une version allemande de l'app, en plus du français ?", "fr"),
+    ("Moet de app ook in het Duits, of volstaat het Nederlands?", "nl"),
+])
+def test_a_language_is_not_another_countrys_procedure(question, language):
+    assert understand(question, language).foreign == ()
+
+
+def test_the_country_is_still_foreign_where_its_language_is_not():
+    assert understand("Hoe werkt terugbetaling in Nederland?", "nl").foreign
+    assert understand("Comment se passe le remboursement en France ?", "fr").foreign
+    assert understand("What does the German DiGA fast track require?", "en").foreign
+
+
 def test_another_country_asked_about_is_foreign_but_not_when_it_is_the_situation():
     assert understand("How do we get FDA clearance for our app?", "en").foreign
     assert not understand("Our app is made in the Netherlands. Do we have to notify the FAMHP?", "en").foreign

@@ -117,6 +117,25 @@ _OWNER = re.compile(r"\s+(?:\w+\s+)?(?:company|companies|manufacturers?|start-?u
                     re.I)
 _OWNER_BEFORE = re.compile(r"\b(?:start-?up|entreprise|soci[ée]t[ée]|fabricant|firme|appli(?:cation)?|app|distributeur|"
                           r"scale-?up|PME)\s+$", re.I)  # French puts the nationality after: "une start-up française"
+# "French, Dutch and German", "une version allemande", "in het Nederlands": a language (the app's
+# interface must be in Belgium's three), not another country's procedure.
+_LANGUAGE_FORM = re.compile(r"german|allemande?|duitse|french|fran[çc]aise?|dutch|n[ée]erlandaise?", re.I)
+_LANGUAGE_NAME = (r"(?:french|dutch|german|english|fran[çc]ais|n[ée]erlandais|allemand|anglais|frans|nederlands|duits|"
+                  r"engels)")
+_LANGUAGE_BEFORE = re.compile(rf"(?:\b(?:in|into|en|in het|naar het|version|versie|traduction|translation|traduire|"
+                              rf"vertalen|vertaling|interface)\s+|\b{_LANGUAGE_NAME}\s*(?:,|and|et|en|or|ou|of|\+|/)\s*)$", re.I)
+_LANGUAGE_AFTER = re.compile(rf"^\s*(?:(?:versions?|translations?|interfaces?|languages?|speaking|versies?|vertaling\w*)\b|"
+                             rf"(?:,|and|et|en|or|ou|of|\+|/)\s*{_LANGUAGE_NAME}\b)", re.I)
+
+
+def _as_language(text: str, match: re.Match) -> bool:
+    name = match.group(0)
+    if name.lower() == "nederland":  # "in het Nederlands" is the language, "in Nederland" the country
+        return text[match.end():match.end() + 1].lower() == "s"
+    return bool(_LANGUAGE_FORM.fullmatch(name)) and bool(
+        _LANGUAGE_BEFORE.search(text[max(0, match.start() - 30):match.start()]) or _LANGUAGE_AFTER.match(text[match.end():]))
+
+
 # "Is there something like DiGA in Germany here?" asks about Belgium, with a scheme for comparison.
 _LIKE = re.compile(r"\b(?:like|such as|similar to|equivalent (?:of|to)|comme|[ée]quivalent (?:de|à|au)|"
                    r"similaire [àa]|zoals|vergelijkbaar met|gelijkaardig aan)\s+(?:the |a |an |de |het |een |la |le |les |l'|un |une )?"
@@ -264,11 +283,15 @@ def understand(question: str, language: str) -> Understanding:
             query = f"{piece} {situation_text}"
         parts.append(Part(piece, intent_of(piece), query))
     situation = read_situation(question, situation_text)
+    # Once one name is a language ("in French and Dutch"), the others are too ("or German?").
+    languages = any(_as_language(asked_text, m) for m in _FOREIGN.finditer(asked_text))
     foreign = tuple(m.group(0) for m in _FOREIGN.finditer(asked_text)
+                    if not (languages and _LANGUAGE_FORM.fullmatch(m.group(0)))
                     if not _ORIGIN.search(asked_text[max(0, m.start() - 30):m.start()])
                     and not _LIKE.search(asked_text[max(0, m.start() - 40):m.start()])
                     and not _OWNER.match(asked_text[m.end():])
-                    and not _OWNER_BEFORE.search(asked_text[max(0, m.start() - 30):m.start()]))
+                    and not _OWNER_BEFORE.search(asked_text[max(0, m.start() - 30):m.start()])
+                    and not _as_language(asked_text, m))
     return Understanding(question, language, tuple(parts), situation, frozenset(context_names(question)), foreign)
 
 
