@@ -327,6 +327,14 @@ def test_a_follow_up_part_is_answered_for_the_subject_it_leans_on(assistant):
     assert "2027" in second and "2029" in second
 
 
+def test_a_date_asked_after_a_question_about_something_is_that_things_date(assistant):
+    """"How will the EHDS affect apps linked to health records? Any deadlines to keep in mind?":
+    the second part names only "deadlines", and asks for the EHDS's."""
+    ans = assistant.ask("How will the EHDS affect apps linked to health records? Any deadlines to keep in mind?")
+    second = ans.statements_of(1)
+    assert second and "2029" in second[0].text
+
+
 def test_a_kind_named_in_a_how_question_wins_over_the_plans_next_steps(assistant):
     """"How could our app be funded through the convention?" is about the convention, not the
     founder's next steps; "in what order: CE, FAMHP, eHealth?" is the route, and gets the plan."""

@@ -287,6 +287,9 @@ def test_an_answer_naming_an_unknown_gap_is_a_clear_error(tmp_path):
     ("We are a Swiss company: do we need an authorised representative in the EU?", "class_i_documents"),
     ("Faut-il créer une filiale belge pour vendre l'app ?", "class_i_documents"),
     ("Moeten we als Amerikaans bedrijf zonder Europese vestiging iets regelen?", "class_i_documents"),
+    # French inversions typed without their hyphen
+    ("Faut il encore notifier l'AFMPS une fois le marquage CE obtenu ?", "notification_market_access"),
+    ("Est ce qu'une AIPD est obligatoire pour nous ?", "dpia_before"),
     # A French CE certificate or a company's nationality is not the language rule.
     ("Is a French company's app available in Belgium?", None),
     # A DPO outside the EU is a GDPR question, not the manufacturer's representative.

@@ -92,6 +92,11 @@ def planned_sentences(part: Part, understanding: Understanding, language: str, c
         guessed = guess_kind(part)
         if guessed and pathway.answers[guessed].admits(part.text, typed):
             facts = list(pathway.answers[guessed].facts)
+    if not facts and typed and part in understanding.parts[1:]:
+        # "How will the EHDS change things? Any deadlines?": a date, a duration or a fee asked
+        # right after a question about something is asked about that thing.
+        before = understanding.parts[understanding.parts.index(part) - 1]
+        facts = pathway.facts_asked(f"{before.text} {part.text}", typed)
     if facts:
         quoted = [(pathway.facts[f].note, pathway.facts[f].quote(language)) for f in facts]
         return "facts", _for_class(quoted, understanding.situation.device_class, part.text)

@@ -104,6 +104,12 @@ class AnswerKind:
         return not (self.unless and self.unless.search(text))
 
 
+# "faut il", "peut on", "est ce que": French inversions typed without their hyphen, as the
+# patterns spell them ("faut-il").
+_INVERSION = re.compile(r"\b(faut|faudra|faudrait|peut|peux|doit|doivent|dois|est|sont|existe|va|vont|"
+                        r"pouvons|devons|puis)\s+(?:t\s+)?(il|elle|on|ils|elles|nous|je|ce)\b", re.I)
+
+
 @dataclass
 class Pathway:
     facts: dict[str, Fact]
@@ -130,6 +136,7 @@ class Pathway:
         return list(kind.facts) if kind else []
 
     def kind_asked(self, text: str, typed: str = "") -> AnswerKind | None:
+        text = _INVERSION.sub(r"\1-\2", text)
         return next((kind for kind in self.answers.values() if kind.matches(text, typed)), None)
 
     def step(self, step_id: str) -> StepSpec:
