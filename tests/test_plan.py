@@ -287,6 +287,8 @@ def test_an_answer_naming_an_unknown_gap_is_a_clear_error(tmp_path):
     ("We are a Swiss company: do we need an authorised representative in the EU?", "class_i_documents"),
     ("Faut-il créer une filiale belge pour vendre l'app ?", "class_i_documents"),
     ("Moeten we als Amerikaans bedrijf zonder Europese vestiging iets regelen?", "class_i_documents"),
+    ("Naar welk e-mailadres sturen we onze aanmelding bij het FAGG?", "notify_how"),
+    ("Whom should we contact at the FAMHP about our app's notification?", "notify_how"),
     # French inversions typed without their hyphen
     ("Faut il encore notifier l'AFMPS une fois le marquage CE obtenu ?", "notification_market_access"),
     ("Est ce qu'une AIPD est obligatoire pour nous ?", "dpia_before"),
@@ -580,3 +582,10 @@ def test_plan_markdown_lists_next_steps_first(pathway):
     text = plan_markdown(plan, PROMPTS, name="SymptoLog")
     assert text.index("## What to do next") < text.index("## Steps") < text.index("## Sources")
     assert "Conformity assessment and CE marking" in text.split("## Steps")[0]
+
+
+def test_a_gap_is_not_said_for_what_the_sources_state(pathway):
+    """No contact person is named anywhere, but the FAMHP's notification address is."""
+    assert pathway.gaps_asked("Who is the contact person at INAMI for apps?") == ["contact"]
+    assert pathway.gaps_asked("Vous auriez une adresse mail directe ?") == ["contact"]
+    assert "contact" not in pathway.gaps_asked("What is the FAGG's e-mail address for notifications?")

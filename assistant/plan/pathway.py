@@ -191,10 +191,12 @@ def _load(corpus_dir: Path, _mtime: float) -> Pathway:
         return Label({lang: raw[lang] for lang in LANGUAGES}, refs)
 
     for gid, raw in data["gaps"].items():
-        _check_keys(raw, {"en", "fr", "nl", "facts", "asked"}, f"gap {gid}")
+        _check_keys(raw, {"en", "fr", "nl", "facts", "asked", "unless"}, f"gap {gid}")
     gaps = {gid: label(raw) for gid, raw in data["gaps"].items()}
     try:
-        gap_questions = {gid: re.compile("|".join(f"(?:{a})" for a in raw["asked"]), re.I)
+        # `unless`: what the sources do state ("the FAMHP's address" is no missing contact).
+        gap_questions = {gid: re.compile((f"^(?!.*(?:{raw['unless']})).*?" if raw.get("unless") else "")
+                                         + "(?:" + "|".join(f"(?:{a})" for a in raw["asked"]) + ")", re.I)
                          for gid, raw in data["gaps"].items() if raw.get("asked")}
     except re.error as exc:
         raise PathwayError(f"a gap's `asked` pattern does not compile: {exc}") from exc

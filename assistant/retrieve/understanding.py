@@ -277,7 +277,7 @@ def understand(question: str, language: str) -> Understanding:
         # or on the situation when it comes first.
         lean_on = [pieces[i - 1]] if i else ([situation_text] if situation_text else [])
         query = contextualise(piece, lean_on) if lean_on else piece
-        if not i and situation_text and query == piece and _POINTS_BACK.search(piece):
+        if not i and situation_text and query == piece and (_POINTS_BACK.search(piece) or _FOR_THAT.search(piece)):
             # "A company says it is 'M3 validated'. What does that guarantee?": "that" is the
             # statement's subject, even when the question names other things.
             query = f"{piece} {situation_text}"
@@ -396,7 +396,10 @@ _CONFIRM = re.compile(r"^\W*(?:(?:est-ce que )?c.est (?:vrai|exact|correct|juste
                       r"is (?:that|this|it) (?:true|right|correct|so)|(?:is that )?(?:true|right|correct)|"
                       r"klopt (?:dat|dit|het)|is (?:dat|dit|het) (?:zo|waar|juist|correct)|waar|juist)\W*$", re.I)
 # A demonstrative opening the first question points back at the statement before it.
-_POINTS_BACK = re.compile(r"^\W*(?:\w+\W+){0,3}(?:that|this|ça|cela|ceci|dat|dit)\b", re.I)
+_POINTS_BACK = re.compile(r"^\W*(?:\w+\W+){0,3}(?:that|this|ça|ca|cela|ceci|dat|dit)\b", re.I)
+# "Is there an INAMI convention for that?", "bestaat daarvoor een overeenkomst?"
+_FOR_THAT = re.compile(r"\b(?:for|pour|voor)\s+(?:that|this|it|ça|ca|cela|ceci|dat|dit)\W*$|"
+                       r"\b(?:daarvoor|hiervoor|ervoor|daarvan|là-dessus)\b", re.I)
 
 
 def _points_back_at(sentences: list[str], i: int) -> bool:
