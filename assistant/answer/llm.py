@@ -27,7 +27,7 @@ from ..provenance import citation_key, cite
 from ..retrieve.hybrid import Retrieval, glossary, retrieve
 from ..settings import Settings
 from ..types import Answer, AnswerPart, Chunk, Citation, Hit, Rejection, Statement
-from ..retrieve.understanding import Understanding, understand
+from ..retrieve.understanding import Part, Understanding, understand
 from . import from_plan
 from .extractive import UNCOVERED_KINDS, _merge, select_evidence
 from .extractive import answer as extractive_answer
@@ -123,21 +123,22 @@ class LLMAnswerer:
         for part in understanding.parts:
             if part.query != understanding.question:
                 hits = _merge(retrieve(index, part.query, language, settings).hits, hits)
-        chunks = planned_chunks(whole, understanding, language, settings)
+        chunks = planned_chunks(whole, understanding, language, settings, from_plan.kind_guesser(index, settings))
         for hit in select_evidence(hits, language, settings.llm_passages):
             if len(chunks) < settings.llm_passages and all(c.chunk_id != hit.chunk.chunk_id for c in chunks):
                 chunks.append(hit.chunk)
         return [passage_for(f"P{i}", chunk, gen, index) for i, chunk in enumerate(chunks, start=1)]
 
 
-def planned_chunks(whole: Retrieval, understanding: Understanding, language: str, settings: Settings) -> list[Chunk]:
+def planned_chunks(whole: Retrieval, understanding: Understanding, language: str, settings: Settings,
+                   guess_kind: Callable[[Part], str] | None = None) -> list[Chunk]:
     """The passages stating what the route planner chose for "what next?" (the founder's next
     steps, in order) and "how long?" (the procedure's durations), first: the model writes from the
     same plan as the quoted answer, not from look-alike passages."""
     out: list[Chunk] = []
     for part in understanding.parts:
         _, sentences = from_plan.planned_sentences(part, understanding, language, settings.corpus_dir,
-                                                   settings.prompts_dir)
+                                                   settings.prompts_dir, guess_kind)
         for topic, quote in sentences:
             found = from_plan.locate(whole, topic, language, quote)
             chunk = whole.generation.chunks[found[0]] if found else None
