@@ -13,6 +13,7 @@ from pathlib import Path
 
 from .answer.base import Answerer, answerer_for
 from .plan import Plan, Profile, Readiness, load_pathway, make_plan
+from .plan.asked import kind_classifier
 from .plan.pdf import report_pdf
 from .plan.profile import as_profile
 from .plan.readiness import SEARCH_DEPTH, make_readiness
@@ -114,7 +115,12 @@ class Assistant:
         """Bring the bundled notes into the index; only changed notes are embedded again."""
         documents = load_notes(self.settings.corpus_dir)
         with self._lock:
-            return self.index.update(documents, keep=lambda entry: entry.kind != "note")
+            changes = self.index.update(documents, keep=lambda entry: entry.kind != "note")
+        if (changes.get("added") or changes.get("updated")) and self.settings.kind_guess is not None:
+            # Trained with the index it belongs to, so that no question waits for it.
+            kind_classifier(self.settings.corpus_dir, self.settings.index_dir, self.index.embeddings,
+                            self.settings.embedding_model)
+        return changes
 
     def rebuild(self) -> dict[str, list[str]]:
         """Embed every passage again (after a model change, say); user documents are kept."""

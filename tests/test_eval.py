@@ -163,21 +163,36 @@ def fresh(assistant):
 
 
 def test_reworded_questions_keep_their_answers(held_out):
-    # Measured 0.61 key facts, 0.54 direct, 1.00 attribution, 1.9% wrong refusals: well under the
-    # realistic set's figures, which is what these guards are for.
+    # Measured 0.68 key facts, 0.67 direct, 1.00 attribution, 0.9% wrong refusals (0.61 and 0.54
+    # before the kind classifier): still under the realistic set's figures, which is what these
+    # guards are for.
     row = held_out.by_language["all"]
-    assert row["key_facts"] >= 0.56 and row["direct"] >= 0.48
+    assert row["key_facts"] >= 0.63 and row["direct"] >= 0.61
     assert row["attribution"] >= 0.95 and row["median_chars"] <= 900
     assert held_out.abstention["wrong_abstentions"] <= 0.03
 
 
 def test_fresh_questions(fresh):
-    # Measured 0.57 key facts, 0.40 direct, 0.98 attribution, 0.44 gaps said, every
+    # Measured 0.58 key facts, 0.44 direct, 0.98 attribution, 0.44 gaps said, every
     # out-of-scope question declined, no wrong refusal.
     row = fresh.by_language["all"]
-    assert row["key_facts"] >= 0.52 and row["direct"] >= 0.35
+    assert row["key_facts"] >= 0.53 and row["direct"] >= 0.39
     assert row["attribution"] >= 0.95 and row["median_chars"] <= 900
     assert fresh.abstention["recall"] >= 0.85 and fresh.abstention["wrong_abstentions"] <= 0.04
+
+
+@pytest.fixture(scope="module")
+def fresh2(assistant):
+    return evaluate(assistant, FRESH2)
+
+
+def test_second_fresh_questions(fresh2):
+    # Measured before the kind classifier: 0.44 key facts, 0.28 direct, 3% wrong refusals; after
+    # (and after reading its failures): 0.50, 0.42, none; 11 of 12 out-of-scope declined.
+    row = fresh2.by_language["all"]
+    assert row["key_facts"] >= 0.45 and row["direct"] >= 0.37
+    assert row["attribution"] >= 0.95 and row["median_chars"] <= 900
+    assert fresh2.abstention["recall"] >= 0.83 and fresh2.abstention["wrong_abstentions"] <= 0.03
 
 
 @pytest.mark.slow
