@@ -143,7 +143,8 @@ def _gather(part: Part, whole: Retrieval, index: Index, language: str, settings:
     evidence += _sentence_found(own, evidence, language)
     candidates = _candidates(own, evidence, part)
     kind, planned = from_plan.planned_sentences(part, understanding, language, settings.corpus_dir,
-                                                settings.prompts_dir, from_plan.kind_guesser(index, settings))
+                                                settings.prompts_dir,
+                                                from_plan.kind_guesser(index, settings, own.query_vector))
     placed: list[Candidate] = []
     if kind in ("steps", "facts"):
         placed = _located(own, planned, language, candidates)

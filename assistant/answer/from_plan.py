@@ -170,9 +170,10 @@ def locate(retrieval: Retrieval, topic: str, language: str, quote: str) -> tuple
     return None
 
 
-def kind_guesser(index, settings) -> Callable[[Part], str] | None:
+def kind_guesser(index, settings, query_vector=None) -> Callable[[Part], str] | None:
     """What planned_sentences asks when no pattern recognises a part: the kind of plan/asked.py's
-    classifier for the part's words, or "" below `settings.kind_guess`."""
+    classifier for the part's words, or "" below `settings.kind_guess`. `query_vector`: the
+    part's query as retrieval embedded it, when the caller has it."""
     if settings.kind_guess is None:
         return None
     classifier = kind_classifier(settings.corpus_dir, settings.index_dir, index.embeddings, settings.embedding_model)
@@ -183,7 +184,9 @@ def kind_guesser(index, settings) -> Callable[[Part], str] | None:
         # The part as written, then with the subject it leans on ("Is there a convention for
         # that?" after a sentence about heart-failure telemonitoring).
         for text in dict.fromkeys((part.text, part.query)):
-            found = classifier.guess(text, embed_array(index.embeddings, [text])[0])
+            vector = query_vector if text == part.query and query_vector is not None else \
+                embed_array(index.embeddings, [text])[0]
+            found = classifier.guess(text, vector)
             if found.kind != NONE and found.probability >= settings.kind_guess:
                 return found.kind
         return ""

@@ -69,7 +69,7 @@ def _read_examples(paths: list[Path]) -> list[tuple[str, str]]:
 
 def kind_classifier(corpus_dir: Path, cache_dir: Path, embeddings, model_name: str) -> KindClassifier | None:
     """The classifier for the corpus's examples and the index's embedding model: trained once
-    (about ten seconds on 2 cores), kept beside the index for other processes and in memory for
+    (5–10 seconds on 2 cores), kept beside the index for other processes and in memory for
     every index of this one; None when the corpus has no examples."""
     files = tuple((path, path.stat().st_mtime_ns) for path in sorted((Path(corpus_dir) / ASKED_DIR).glob("*.yaml")))
     if not files:
@@ -86,16 +86,18 @@ _LOCK = threading.Lock()
 
 
 def _load_or_train(files: tuple[tuple[Path, int], ...], cache_dir: Path, model_name: str, embeddings) -> KindClassifier:
-    examples = tuple(_read_examples([path for path, _ in files]))
-    digest = hashlib.sha256(repr((RECIPE, model_name, examples)).encode()).hexdigest()[:16]
-    path = cache_dir / f"asked-{digest}.npz"
+    # The files' bytes name the cache: parsing them is left to a training.
+    digest = hashlib.sha256(repr((RECIPE, model_name)).encode())
+    for source, _ in files:
+        digest.update(source.name.encode() + b"\0" + source.read_bytes())
+    path = cache_dir / f"asked-{digest.hexdigest()[:16]}.npz"
     try:
         with np.load(path) as stored:
             return KindClassifier([str(k) for k in stored["kinds"]], stored["coef"], stored["intercept"])
     except (OSError, ValueError, KeyError, EOFError) as exc:
         if path.exists():
             log.warning("kind classifier cache %s unreadable (%s): training again", path, exc)
-    classifier = train(examples, embeddings)
+    classifier = train(tuple(_read_examples([source for source, _ in files])), embeddings)
     _store(path, classifier)
     return classifier
 
@@ -110,9 +112,10 @@ def train(examples: tuple[tuple[str, str], ...], embeddings) -> KindClassifier:
     from scipy import sparse
 
     vectors = embed_array(embeddings, texts)
-    # Sparse: the n-grams of a wording fill a few hundred of their columns, and the solver is
-    # ten times faster on them than on the dense array.
-    features = sparse.csr_matrix(np.stack([_features(t, v) for t, v in zip(texts, vectors)]))
+    # Sparse: the n-grams of a wording fill a few hundred of their 16,384 columns; the dense
+    # array would hold 140 MB while the model trains.
+    features = sparse.vstack([sparse.csr_matrix(_features(t, v)[None, :]) for t, v in zip(texts, vectors)],
+                             format="csr")
     model = LogisticRegression(C=REGULARISATION, max_iter=2000).fit(features, labels)
     return KindClassifier([str(k) for k in model.classes_], model.coef_.astype(np.float32),
                           model.intercept_.astype(np.float32))
