@@ -335,6 +335,19 @@ def test_a_date_asked_after_a_question_about_something_is_that_things_date(assis
     assert second and "2029" in second[0].text
 
 
+@pytest.mark.parametrize("question", [
+    "Who decides on an app file at the NIHDI? Which experts sit in that group? How many months do we plan for?",
+    "Qui tranche un dossier d'app à l'INAMI ? Quels experts siègent dans ce groupe ? Combien de mois faut-il prévoir ?",
+])
+def test_how_long_in_a_message_about_inamis_procedure_is_the_procedures_duration(assistant, question):
+    """The last part names nothing, and leans on a part about the working group: the message is
+    about INAMI's procedure, and so is its "how many months?"."""
+    ans = assistant.ask(question)
+    last = ans.statements_of(len(ans.parts) - 1)
+    assert ans.parts[-1].intent == "duration" and last and "Artsenkrant" in last[0].text
+    assert any(w in last[0].text for w in ("one year", "un an"))
+
+
 def test_a_kind_named_in_a_how_question_wins_over_the_plans_next_steps(assistant):
     """"How could our app be funded through the convention?" is about the convention, not the
     founder's next steps; "in what order: CE, FAMHP, eHealth?" is the route, and gets the plan."""

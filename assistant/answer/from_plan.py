@@ -45,7 +45,7 @@ def applies_duration(part: Part, understanding: Understanding, corpus_dir: Path)
     if load_pathway(corpus_dir).gaps_asked(part.text):
         return False  # "how long does temporary reimbursement last?" is a known gap, not the procedure
     return (not understanding.situation.empty or any(p.intent == "steps" for p in understanding.parts)
-            or bool(_REIMBURSEMENT.search(part.query)))
+            or bool(_REIMBURSEMENT.search(part.query)) or bool(_REIMBURSEMENT.search(understanding.question)))
 
 
 # Names of steps other than INAMI's procedure, and of the procedure itself, in the three languages.
