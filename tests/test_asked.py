@@ -86,6 +86,16 @@ def test_a_damaged_cache_is_trained_again(assistant, classifier, tmp_path):
         assert list(stored["kinds"]) == classifier.kinds
 
 
+def test_a_cache_of_examples_that_changed_is_dropped(assistant, classifier, tmp_path):
+    from assistant.plan import asked
+
+    stale = tmp_path / "asked-0000000000000000.npz"
+    stale.write_bytes(b"trained from older examples")
+    files = tuple((p, p.stat().st_mtime_ns) for p in sorted((CORPUS / "asked").glob("*.yaml")))
+    asked._load_or_train(files, tmp_path, assistant.settings.embedding_model, assistant.index.embeddings)
+    assert not stale.exists() and len(list(tmp_path.glob("asked-*.npz"))) == 1
+
+
 # Wordings no pattern of pathway.yaml knows, written for this test (not from an evaluation set).
 UNPATTERNED = [
     ("Dat engagement op erewoord tegenover het eHealth-platform, wat houdt dat in?", "nl", "sworn_statement"),

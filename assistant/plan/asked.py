@@ -128,6 +128,9 @@ def _store(path: Path, classifier: KindClassifier) -> None:
         with tempfile.NamedTemporaryFile(dir=path.parent, suffix=".npz", delete=False) as handle:
             np.savez(handle, kinds=np.array(classifier.kinds), coef=classifier.coef, intercept=classifier.intercept)
         os.replace(handle.name, path)
+        for older in path.parent.glob("asked-*.npz"):  # trained from examples that have changed since
+            if older != path:
+                older.unlink(missing_ok=True)
     except OSError as exc:
         log.info("kind classifier not cached (%s)", exc)
 
