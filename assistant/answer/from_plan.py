@@ -14,11 +14,14 @@ import re
 from collections.abc import Callable
 from pathlib import Path
 
+import numpy as np
+
 from ..index.embeddings import embed_array
 from ..plan import Profile, load_pathway, make_plan
 from ..plan.asked import NONE, kind_classifier
 from ..retrieve.hybrid import Retrieval
 from ..retrieve.understanding import Part, Understanding
+from ..settings import Settings
 from .cues import TYPED
 
 MAX_STEPS = 4
@@ -170,7 +173,7 @@ def locate(retrieval: Retrieval, topic: str, language: str, quote: str) -> tuple
     return None
 
 
-def kind_guesser(index, settings, query_vector=None) -> Callable[[Part], str] | None:
+def kind_guesser(index, settings: Settings, query_vector: np.ndarray | None = None) -> Callable[[Part], str] | None:
     """What planned_sentences asks when no pattern recognises a part: the kind of plan/asked.py's
     classifier for the part's words, or "" below `settings.kind_guess`. `query_vector`: the
     part's query as retrieval embedded it, when the caller has it."""
