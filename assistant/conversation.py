@@ -45,7 +45,11 @@ def contextualise(question: str, history: list[str] | None) -> str:
         return question
     # The previous question may itself be a follow-up: resolve it first, so that a chain of
     # "and …" keeps the topic of the question that started it.
-    context = contextualise(previous[-1], previous[:-1])
+    return with_subject(question, contextualise(previous[-1], previous[:-1]))
+
+
+def with_subject(question: str, context: str) -> str:
+    """`question` followed by the content words of `context` it does not already hold."""
     own = {t.lower() for t in _tokens(question)}
     extra = [w for w in _content_words(context) if w.lower() not in own]
     extra = list(dict.fromkeys(extra))[:MAX_CONTEXT_WORDS]

@@ -16,6 +16,7 @@ from pathlib import Path
 
 import numpy as np
 
+from ..conversation import with_subject
 from ..index.embeddings import embed_array
 from ..plan import Profile, load_pathway, make_plan
 from ..plan.asked import NONE, kind_classifier
@@ -99,7 +100,8 @@ def planned_sentences(part: Part, understanding: Understanding, language: str, c
         # "How will the EHDS change things? Any deadlines?": a date, a duration or a fee asked
         # right after a question about something is asked about that thing.
         before = understanding.parts[understanding.parts.index(part) - 1]
-        facts = pathway.facts_asked(f"{before.text} {part.text}", typed)
+        facts = pathway.facts_asked(f"{before.text} {part.text}", typed) or \
+            pathway.facts_asked(with_subject(part.text, before.query), typed)
     if facts:
         quoted = [(pathway.facts[f].note, pathway.facts[f].quote(language)) for f in facts]
         return "facts", _for_class(quoted, understanding.situation.device_class, part.text)

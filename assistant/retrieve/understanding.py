@@ -275,7 +275,9 @@ def understand(question: str, language: str) -> Understanding:
     for i, piece in enumerate(pieces):
         # A part that names nothing ("and how long does it take?") leans on the part before it,
         # or on the situation when it comes first.
-        lean_on = [pieces[i - 1]] if i else ([situation_text] if situation_text else [])
+        # A chain of them ("FAGG or AFMPS? Same thing? Mandatory once CE marked?") keeps the
+        # subject of the part that started it.
+        lean_on = pieces[:i] if i else ([situation_text] if situation_text else [])
         query = contextualise(piece, lean_on) if lean_on else piece
         if not i and situation_text and query == piece and (_POINTS_BACK.search(piece) or _FOR_THAT.search(piece)):
             # "A company says it is 'M3 validated'. What does that guarantee?": "that" is the
