@@ -40,8 +40,10 @@ HELD_OUT_DIR = GOLD_DIR / "held_out"
 FRESH_DIR = GOLD_DIR / "fresh"
 # A second such set, measured once before the kind classifier was built, then read to diagnose it.
 FRESH2_DIR = GOLD_DIR / "fresh2"
+# A third, measured once before the finer kinds it was written to test, then read.
+FRESH3_DIR = GOLD_DIR / "fresh3"
 GOLD_SETS = {"notes": GOLD_DIR, "realistic": REALISTIC_DIR, "paraphrased": PARAPHRASED_DIR, "held_out": HELD_OUT_DIR,
-             "fresh": FRESH_DIR, "fresh2": FRESH2_DIR}
+             "fresh": FRESH_DIR, "fresh2": FRESH2_DIR, "fresh3": FRESH3_DIR}
 # The sets the abstention threshold is calibrated on (the rewordings would count the realistic
 # questions three times).
 CALIBRATION_SETS = ("notes", "realistic")

@@ -41,7 +41,7 @@ class Settings:
     abstain_threshold: float | None = None
     # A part no pattern of the pathway recognises is given the kind the classifier of
     # plan/asked.py finds, when its probability reaches this; None: patterns only.
-    kind_guess: float | None = 0.5
+    kind_guess: float | None = 0.45
 
     # Chroma server mode: when chroma_host is set, the index lives in that server.
     chroma_host: str | None = None

@@ -384,3 +384,15 @@ def test_a_kind_of_question_says_what_its_facts_leave_out(assistant, question, l
     said = [s.text for s in answer.statements if s.role == "uncovered"]
     assert said == [pathway.gaps["template_content"](language)]
     assert answer.uncovered == [answer.parts[0].question]
+
+
+@pytest.mark.parametrize("question,first", [
+    # "To decide" is the whole procedure, whose overall figure the plan puts first ...
+    ("How long does it take NIHDI to decide on an app's reimbursement?", ("one year",)),
+    ("Combien de temps l'INAMI met-il pour statuer sur une demande d'app ?", ("un an",)),
+    # ... unless the part names one phase of it.
+    ("How long does INAMI's admissibility check of an app request take?", ("30 days",)),
+    ("Hoe lang duurt de evaluatie door de werkgroep van het RIZIV?", ("180 dagen",)),
+])
+def test_how_long_to_decide_is_the_whole_procedure_unless_a_phase_is_named(assistant, question, first):
+    assert any(w in assistant.ask(question).direct for w in first)

@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 
 from assistant import Assistant, Settings
-from assistant.evaluation import (FRESH2_DIR, FRESH_DIR, HELD_OUT_DIR, PARAPHRASED_DIR, REALISTIC_DIR, Report,
+from assistant.evaluation import (FRESH2_DIR, FRESH3_DIR, FRESH_DIR, HELD_OUT_DIR, PARAPHRASED_DIR, REALISTIC_DIR, Report,
                                   calibrate_threshold, evaluate, load_gold, normalise)
 
 GOLD = load_gold()
@@ -25,6 +25,7 @@ PARAPHRASED = load_gold(PARAPHRASED_DIR)
 HELD_OUT = load_gold(HELD_OUT_DIR)
 FRESH = load_gold(FRESH_DIR)
 FRESH2 = load_gold(FRESH2_DIR)
+FRESH3 = load_gold(FRESH3_DIR)
 NOTES_DIR = Path(__file__).resolve().parent.parent / "corpus" / "notes"
 
 
@@ -127,8 +128,8 @@ def _source_ids(language: str) -> set[str]:
     return {i.strip() for tag in re.findall(r"<!--\s*src:([^>]*)-->", text) for i in tag.split(",")}
 
 
-@pytest.mark.parametrize("questions", [PARAPHRASED, HELD_OUT, FRESH, FRESH2],
-                         ids=["paraphrased", "held_out", "fresh", "fresh2"])
+@pytest.mark.parametrize("questions", [PARAPHRASED, HELD_OUT, FRESH, FRESH2, FRESH3],
+                         ids=["paraphrased", "held_out", "fresh", "fresh2", "fresh3"])
 def test_other_sets_are_well_formed(questions):
     in_scope = [q for q in questions if not q.out_of_scope]
     assert len(in_scope) >= 60 and len({q.id for q in questions}) == len(questions)
@@ -154,14 +155,16 @@ def test_rewordings_ask_every_realistic_question_in_new_words():
 
 # What questions in words no pattern was written from must keep: guards under what they measure,
 # which stays under the realistic set's figures (that gap is what these guards are for).
-# Measured 2026-12-06 with the kind classifier (key facts / direct / wrong refusals):
-# held out 0.68 / 0.67 / 0.9 % (0.61 / 0.54 before it); fresh 0.58 / 0.44 / none, every
-# out-of-scope question declined; fresh2 0.50 / 0.42 / none, 11 of 12 declined (0.44 / 0.28 /
-# 3 % when first run, before the classifier). Attribution 0.98–1.00 on all three.
+# Measured 2026-12-06 with the finer kinds (key facts / direct / wrong refusals): held out
+# 0.69 / 0.67 / 0.9 % (0.61 / 0.54 before the classifier); fresh 0.59 / 0.47 / none, every
+# out-of-scope question declined; fresh2 0.54 / 0.47 / none, 11 of 12 declined (0.44 / 0.28 /
+# 3 % when first run, before the classifier); fresh3 0.60 / 0.68 / none, all declined (0.56 /
+# 0.60 when first run, before the finer kinds). Attribution 0.98–1.00 on all four.
 UNSEEN_GUARDS = {  # set: (key facts, direct, out-of-scope declined, wrong refusals)
-    "held_out": (HELD_OUT, 0.63, 0.61, None, 0.03),
-    "fresh": (FRESH, 0.53, 0.39, 0.85, 0.04),
-    "fresh2": (FRESH2, 0.45, 0.37, 0.83, 0.03),
+    "held_out": (HELD_OUT, 0.64, 0.62, None, 0.03),
+    "fresh": (FRESH, 0.54, 0.42, 0.85, 0.04),
+    "fresh2": (FRESH2, 0.49, 0.41, 0.83, 0.03),
+    "fresh3": (FRESH3, 0.55, 0.62, 0.9, 0.03),
 }
 
 

@@ -289,6 +289,19 @@ def test_an_answer_naming_an_unknown_gap_is_a_clear_error(tmp_path):
     ("Moeten we als Amerikaans bedrijf zonder Europese vestiging iets regelen?", "class_i_documents"),
     ("Naar welk e-mailadres sturen we onze aanmelding bij het FAGG?", "notify_how"),
     ("Whom should we contact at the FAMHP about our app's notification?", "notify_how"),
+    # Finer kinds: the detail asked of the eHealth criteria, the convention, the pyramid.
+    ("Do we have to plug into eHealthBox and IAM authentication for M2?", "m2_tests"),
+    ("Welke eHealth-basisdiensten moet onze software koppelen?", "m2_tests"),
+    ("Is an external audit needed for the eHealth criteria or is a self-declaration enough?", "m2_original"),
+    ("Wie controleert of we aan de ICT-criteria van eHealth voldoen?", "m2_original"),
+    ("Heart failure telemonitoring: which patients are eligible?", "hf_patients"),
+    ("Convention télésurveillance insuffisance cardiaque : quels patients sont visés ?", "hf_patients"),
+    ("Entre M2 et M3, qu'est-ce qui change pour nous ?", "m3_reimbursement_level"),
+    ("Kan onze app op de website van mHealthBelgium verschijnen zonder CE-markering?", "mhb_asks"),
+    # ... and not what the broader kinds answer.
+    ("Coûtent-ils quelque chose, les services de base eHealth à intégrer ?", "ehealth_free"),
+    ("Quelle est la différence entre M1, M2 et M3 ?", "pyramid_three_levels"),
+    ("Do we still have to be listed on mHealthBelgium before applying to INAMI?", "direct_to_inami"),
     # French inversions typed without their hyphen
     ("Faut il encore notifier l'AFMPS une fois le marquage CE obtenu ?", "notification_market_access"),
     ("Est ce qu'une AIPD est obligatoire pour nous ?", "dpia_before"),

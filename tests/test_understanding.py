@@ -54,6 +54,11 @@ from assistant.retrieve.understanding import understand
     # A question reported in a statement is asked; "or" between two answers does not split.
     ("Our board asks how long the NIHDI decision takes. Can we promise six months?", "en", ["duration", "yesno"]),
     ("Is dat een Waalse of een federale bevoegdheid, en bij wie kunnen we terecht?", "nl", ["general", "who"]),
+    # "What do we need to do?" and "where do we start?" ask the route.
+    ("Our app is CE marked. What do we need to do to be reimbursed?", "en", ["steps"]),
+    ("Par quoi on commence pour un remboursement ?", "fr", ["steps"]),
+    # The "and" of "between X and Y" joins the two terms compared.
+    ("What's the difference between M1 and M2, and how long does each take?", "en", ["comparison", "duration"]),
 ])
 def test_parts_and_what_each_asks(question, language, intents):
     assert [p.intent for p in understand(question, language).parts] == intents
@@ -217,6 +222,16 @@ def test_an_article_number_does_not_end_the_question():
 def test_a_consultants_shorthand_for_the_status_is_read(question, language):
     s = understand(question, language).situation
     assert s.device_class == "IIa" and s.ce_marked is True and s.notified is True
+
+
+def test_a_not_yet_after_the_ce_status_is_about_what_follows():
+    s = understand("Startup met een app, klasse IIa, CE ok, nog niet op mHealthBelgium. Wat nu?", "nl").situation
+    assert s.ce_marked is True
+
+
+def test_a_chain_of_follow_ups_keeps_the_subject_of_the_first():
+    parts = understand("On notifie la FAGG ou l'AFMPS ? c'est pareil ? et c'est obligatoire ?", "fr").parts
+    assert len(parts) == 3 and "FAGG" in parts[2].query
 
 
 def test_a_question_pointing_back_at_the_statement_searches_with_it():

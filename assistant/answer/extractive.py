@@ -8,6 +8,7 @@ evidence; its threshold is calibrated on the gold sets.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, replace
 
 import numpy as np
@@ -150,8 +151,11 @@ def _gather(part: Part, whole: Retrieval, index: Index, language: str, settings:
         placed = _located(own, planned, language, candidates)
     elif kind == "duration":
         durations = _located(own, planned, language, candidates)
-        # Which stated duration answers ("to decide" or "the whole thing") is the part's meaning.
-        durations.sort(key=lambda c: -float(c.vector @ own.query_vector))
+        if _PHASE.search(part.text):
+            # A part naming one phase ("how long is the admissibility check?") is answered by the
+            # duration closest in meaning; otherwise ("how long does INAMI take to decide?") by the
+            # whole procedure's, which the plan puts first.
+            durations.sort(key=lambda c: -float(c.vector @ own.query_vector))
         top = durations[0].score if durations else 0.0
         placed = [replace(c, score=top - 0.01 * i) for i, c in enumerate(durations)]
     candidates = placed + candidates
@@ -164,6 +168,12 @@ def _gather(part: Part, whole: Retrieval, index: Index, language: str, settings:
                          confidence(own, evidence, best_cosine, part.query, language, len(strangers)),
                          planned=bool(kind and planned) and not understanding.foreign_in(part),
                          retrieved_top=retrieved_top)
+
+
+_PHASE = re.compile(r"admissib|recevab|ontvankelijk|evaluat|[ée]valuation|beoordel|working group|groupe de travail|"
+                    r"werkgroep|explanation|explication|toelichting|hearing|audition|hoorzitting|royal decree|"
+                    r"arr[eê]t[ée] royal|koninklijk besluit|publication|publicatie|each step|chaque [ée]tape|elke stap|"
+                    r"per stap|phase|fase", re.I)
 
 
 def _sentence_found(retrieval: Retrieval, evidence: list[Hit], language: str) -> list[Hit]:

@@ -64,7 +64,7 @@ _ROUTE = re.compile(r"\border\b|\bordre\b|\bvolgorde\b|\bnext steps?\b|\bwhat ne
                     r"\bprochaines? [ée]tapes?\b|\bvolgende stap|\b[ée]tapes\b|\bstappen\b|\bsteps\b|\broute\b|"
                     r"\broad ?map\b|\btraje[ct]t?\b|\bparcours\b|"
                     # "what do we do first?"
-                    r"\bfirst\b|\beerst\b|\bals eerste\b|\bd.abord\b|\ben premier\b|\bpar o[uù] commencer\b|"
+                    r"\bfirst\b|\beerst\b|\bals eerste\b|\bd.abord\b|\ben premier\b|\bpar o[uù] commencer\b|\bpar quoi (?:on )?commence\w*|"
                     r"\bwaar (?:moeten we )?(?:beginnen|starten)\b|\bwhere (?:do we|to|should we) start\b", re.I)
 
 

@@ -60,7 +60,8 @@ _CUES: dict[str, str] = {
              r"[ée]tapes?\b|\bla suite\b|\bque (?:faut-il|dois-je|devons-nous) faire\b|\bque faire\b|\bcomment\b|"
              r"\bmarche à suivre\b|\bproc[ée]dure|\bdans quel ordre\b|\bpar où commencer\b|\bvolgende stap|\bstappen\b|"
              r"\bwat nu\b|\bhoe (?:krijg|krijgen|vraag|vragen|begin|beginnen|dien|dienen|pak|pakken|gaan|gaat|moet|moeten|kan|kunnen|raak|geraak)\b|"
-             r"\bwelke volgorde\b|\bwat (?:moeten|moet|kunnen) (?:we|wij|ik)\b.{0,25}\bdoen\b|\bwhat (?:do|should|must|can) (?:i|we) do\b|"
+             r"\bwelke volgorde\b|\bwat (?:moeten|moet|kunnen) (?:we|wij|ik)\b.{0,25}\bdoen\b|\bwhat (?:do|should|must|can) (?:i|we) (?:need to |have to )?do\b|"
+             r"\bpar quoi (?:on |je |nous )?commence\w*|\bcommencer par quoi\b|\bwaar(?:mee)? (?:moeten (?:we|wij) )?(?:beginnen|starten)\b|"
              r"\bqu.est-ce qu.(?:on doit|il faut|nous devons) faire\b|\bon fait quoi\b|\btraject\b|\b(?:how|hoe|comment)\s*\?\s*$",
     "definition": r"\bwhat (?:is|are|'s|does\b.*\bmean)|\bwhat's\b|\bmeaning of\b|\bqu'est-ce qu|\bc'est quoi\b|\bc quoi\b|"
                   r"\bque (?:signifie|veut dire)\b|\bça veut dire\b|\bwat (?:is|zijn|betekent|houdt)\b|\bwat wil .* zeggen\b",
@@ -409,6 +410,8 @@ def _points_back_at(sentences: list[str], i: int) -> bool:
     question is the situation the next one asks about."""
     return i + 1 < len(sentences) and bool(_POINTS_BACK.match(sentences[i + 1]))
 _BETWEEN = re.compile(r"^\W*(?:between|entre|tussen)\b", re.I)
+# "What's the difference between M1 and M2?": the connector ends a comparison's first term.
+_BETWEEN_END = re.compile(r"\b(?:between|entre|tussen)(?:\s+(?!(?:and|et|en|or|ou|of)\b)\S+){1,4}\s*$", re.I)
 
 
 def _split_part(sentence: str, language: str) -> list[str]:
@@ -422,7 +425,7 @@ def _split_part(sentence: str, language: str) -> list[str]:
         piece = sentence[start:match.start()].strip(" ,;")
         right = sentence[match.end():]
         # "Between filing and the decision, how long?": the connector joins the two ends.
-        joined = _BETWEEN.match(piece) and match.group(0).strip() not in ("?", ";")
+        joined = (_BETWEEN.match(piece) or _BETWEEN_END.search(piece)) and match.group(0).strip() not in ("?", ";")
         # "Can we apply now, or must we reach M3 first?": one question with its alternative.
         alternative = match.group(0).strip(" ,").lower() in ("or", "ou", "of")
         joined = joined or (alternative and intent_of(piece) == "yesno" and intent_of(right) == "yesno")
@@ -450,7 +453,8 @@ def read_situation(question: str, statements: str) -> Situation:
         raw = match.group(1).upper().replace("A", "a").replace("B", "b")
         klass = {"1": "I", "2a": "IIa", "2b": "IIb", "3": "III", "2A": "IIa", "2B": "IIb"}.get(raw, raw)
         klass = klass.replace("IIA", "IIa").replace("IIB", "IIb")
-    ce = False if _CE_NOT.search(question) else True if (_CE_YES.search(question) and _mentions_own_ce(question)
+    # "CE ok, not yet on mHealthBelgium": the "not yet" is about what follows the status.
+    ce = False if _CE_NOT.search(question) and not _CE_DONE.search(question) else True if (_CE_YES.search(question) and _mentions_own_ce(question)
                                                           or _CE_DONE.search(statements)) else None
     notified = False if _NOTIFIED_NOT.search(question) else True if (_NOTIFIED.search(question) and _asserts(question)
                                                                     or _NOTIFIED_DONE.search(statements)) else None
