@@ -302,6 +302,12 @@ def test_an_answer_naming_an_unknown_gap_is_a_clear_error(tmp_path):
     ("Coûtent-ils quelque chose, les services de base eHealth à intégrer ?", "ehealth_free"),
     ("Quelle est la différence entre M1, M2 et M3 ?", "pyramid_three_levels"),
     ("Do we still have to be listed on mHealthBelgium before applying to INAMI?", "direct_to_inami"),
+    # A detail of the kind chooses the fact that leads.
+    ("Do we have to notify the FAGG before we can apply to NIHDI?", "inami_requires_notification"),
+    ("Is a DPIA needed for our connected blood-pressure cuff app?", "dpia_sensors"),
+    ("What must the RIZIV application contain, is there a template?", "gnius_three_steps"),
+    ("We have FDA clearance; do we need an authorised representative in the EU?", "ce_before_market"),
+    ("Our app only shows step counts, no diagnosis: which MDR class?", "rule11_monitoring"),
     # French inversions typed without their hyphen
     ("Faut il encore notifier l'AFMPS une fois le marquage CE obtenu ?", "notification_market_access"),
     ("Est ce qu'une AIPD est obligatoire pour nous ?", "dpia_before"),
@@ -315,6 +321,11 @@ def test_an_answer_naming_an_unknown_gap_is_a_clear_error(tmp_path):
 def test_kinds_of_question_the_pathways_facts_answer(pathway, question, first):
     facts = pathway.facts_asked(question)
     assert (facts[0] if facts else None) == first
+
+
+def test_what_the_founder_says_of_the_product_can_choose_the_leading_fact(pathway):
+    assert pathway.facts_asked("Is a DPIA mandatory for us?")[0] == "dpia_before"
+    assert pathway.facts_asked("Is a DPIA mandatory for us?", context="Our app reads a wearable sensor.")[0] == "dpia_sensors"
 
 
 def test_a_fee_duration_or_date_is_answered_only_by_kinds_that_state_one(pathway):

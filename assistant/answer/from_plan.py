@@ -78,7 +78,8 @@ def planned_sentences(part: Part, understanding: Understanding, language: str, c
     answers both start from it."""
     pathway = load_pathway(corpus_dir)
     typed = part.intent if part.intent in TYPED else ""
-    facts = pathway.facts_asked(part.text, typed)
+    situation = understanding.situation.text
+    facts = pathway.facts_asked(part.text, typed, situation)
     # A kind of question named in the part's own words ("could it be funded through the
     # convention rather than the apps procedure?", "how long does it take, says beMedTech?") is
     # more specific than the plan's next steps or the procedure's durations.
@@ -90,18 +91,18 @@ def planned_sentences(part: Part, understanding: Understanding, language: str, c
         # "The EHDS, will it bring new duties? From when?", "Hospitals ask if we are in the
         # convention. What does that mean?": the part is asked of the subject of the part or the
         # statement before it, which its query carries.
-        facts = pathway.facts_asked(part.query, typed)
+        facts = pathway.facts_asked(part.query, typed, situation)
     if not facts and guess_kind is not None:
         # No pattern knows these words: the kind its example wordings are closest to, if any.
         guessed = guess_kind(part)
         if guessed and pathway.answers[guessed].admits(part.text, typed):
-            facts = list(pathway.answers[guessed].facts)
+            facts = pathway.answers[guessed].facts_for(f"{part.text} {situation}")
     if not facts and typed and part in understanding.parts[1:]:
         # "How will the EHDS change things? Any deadlines?": a date, a duration or a fee asked
         # right after a question about something is asked about that thing.
         before = understanding.parts[understanding.parts.index(part) - 1]
-        facts = pathway.facts_asked(f"{before.text} {part.text}", typed) or \
-            pathway.facts_asked(with_subject(part.text, before.query), typed)
+        facts = pathway.facts_asked(f"{before.text} {part.text}", typed, situation) or \
+            pathway.facts_asked(with_subject(part.text, before.query), typed, situation)
     if facts:
         quoted = [(pathway.facts[f].note, pathway.facts[f].quote(language)) for f in facts]
         return "facts", _for_class(quoted, understanding.situation.device_class, part.text)

@@ -91,6 +91,18 @@ class AnswerKind:
     # What the sources do not state about it, said with its facts ("what must the dossier
     # contain?": the facts, then that the sources do not reproduce the template).
     gaps: tuple[str, ...] = ()
+    # A detail of the kind that one of its facts answers best ("notify before applying to INAMI?"
+    # is answered by INAMI's condition, not by the notification's legal status): (pattern, fact),
+    # the first whose pattern the question matches leads.
+    leads: tuple[tuple[re.Pattern, str], ...] = ()
+
+    def facts_for(self, text: str) -> list[str]:
+        """The kind's facts for a question worded `text` (the part, with its situation)."""
+        facts = list(self.facts)
+        lead = next((fact for pattern, fact in self.leads if pattern.search(text)), None)
+        if lead:
+            facts = [lead] + [f for f in facts if f != lead]
+        return facts
 
     def matches(self, text: str, typed: str = "") -> bool:
         return bool(self.asked.search(text)) and self.admits(text, typed)
@@ -126,14 +138,15 @@ class Pathway:
         """The gaps a question (part) asks about, in the file's order."""
         return [gap for gap, pattern in self.gap_questions.items() if pattern.search(text)]
 
-    def facts_asked(self, text: str, typed: str = "") -> list[str]:
+    def facts_asked(self, text: str, typed: str = "", context: str = "") -> list[str]:
         """The facts that answer the kind of question a part asks ("who may apply?"), in order.
         Kinds are listed from the most specific: the first that matches answers ("is a DPIA
         mandatory for a medical device app?" is about the DPIA). `typed`: the kind of fact a part
         asks for when it is a fee, a duration or a date ("how much does the eHealth connection
-        cost?" is not answered by the eHealth criteria), unless the answer lists it."""
+        cost?" is not answered by the eHealth criteria), unless the answer lists it. `context`:
+        what the founder says of the product, which may choose the fact that leads."""
         kind = self.kind_asked(text, typed)
-        return list(kind.facts) if kind else []
+        return kind.facts_for(f"{text} {context}") if kind else []
 
     def kind_asked(self, text: str, typed: str = "") -> AnswerKind | None:
         text = _INVERSION.sub(r"\1-\2", text)
@@ -202,14 +215,16 @@ def _load(corpus_dir: Path, _mtime: float) -> Pathway:
         raise PathwayError(f"a gap's `asked` pattern does not compile: {exc}") from exc
     answers = {}
     for aid, raw in (data.get("answers") or {}).items():
-        _check_keys(raw, {"asked", "unless", "facts", "typed", "gaps"}, f"answer {aid}")
+        _check_keys(raw, {"asked", "unless", "facts", "typed", "gaps", "leads"}, f"answer {aid}")
         unknown = [f for f in raw.get("facts", ()) if f not in facts] + [g for g in raw.get("gaps", ()) if g not in gaps]
+        unknown += [lead["fact"] for lead in raw.get("leads", ()) if lead["fact"] not in facts]
         if unknown or not raw.get("facts") or not raw.get("asked"):
             raise PathwayError(f"answer {aid} needs `asked` patterns and known facts and gaps (unknown: {unknown})")
         try:
             answers[aid] = AnswerKind(re.compile("|".join(f"(?:{a})" for a in raw["asked"]), re.I),
                                       re.compile(raw["unless"], re.I) if raw.get("unless") else None,
-                                      tuple(raw["facts"]), frozenset(raw.get("typed", ())), tuple(raw.get("gaps", ())))
+                                      tuple(raw["facts"]), frozenset(raw.get("typed", ())), tuple(raw.get("gaps", ())),
+                                      tuple((re.compile(lead["when"], re.I), lead["fact"]) for lead in raw.get("leads", ())))
         except re.error as exc:
             raise PathwayError(f"answer {aid}: a pattern does not compile: {exc}") from exc
     steps = []
