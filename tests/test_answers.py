@@ -396,3 +396,10 @@ def test_a_kind_of_question_says_what_its_facts_leave_out(assistant, question, l
 ])
 def test_how_long_to_decide_is_the_whole_procedure_unless_a_phase_is_named(assistant, question, first):
     assert any(w in assistant.ask(question).direct for w in first)
+
+
+def test_when_the_plans_route_is_the_convention_it_comes_first(assistant):
+    from assistant.plan import load_pathway
+    pathway = load_pathway(assistant.settings.corpus_dir)
+    question = "Our heart-failure telemonitoring app is CE marked, class IIa. How do we get it reimbursed by NIHDI?"
+    assert assistant.ask(question).direct == pathway.facts["hf_scope"].quote("en")

@@ -141,9 +141,11 @@ def next_step_sentences(understanding: Understanding, language: str, corpus_dir:
     pathway = load_pathway(corpus_dir)
     plan = make_plan(Profile.from_situation(understanding.situation, language), pathway, prompts_dir)
     chosen = [pathway.step(s.id).lead_fact for s in plan.next_steps[:MAX_STEPS]]
-    # Another route open to this founder (an existing convention) matters as much as the next step.
-    chosen += [pathway.step(s.id).lead_fact for s in plan.steps
-               if s.route == "convention" and s.status not in ("not_applicable", "next")]
+    # Another route open to this founder (an existing convention) matters as much as the next step,
+    # and more when it is the plan's route (heart-failure telemonitoring): then it comes first.
+    convention = [pathway.step(s.id).lead_fact for s in plan.steps
+                  if s.route == "convention" and s.status not in ("not_applicable", "next")]
+    chosen += convention
     if plan.route in ("inami", "convention", "undetermined") and plan.step("inami_request").status != "done":
         # The whole procedure in one sentence: first when the question tells nothing about the
         # product ("INAMI app reimbursement, steps?"), where the plan's next steps are only the
@@ -153,6 +155,8 @@ def next_step_sentences(understanding: Understanding, language: str, corpus_dir:
         # After CE marking, what is left is that procedure: it comes first, then the step at hand.
         first = understanding.situation.empty or plan.step("ce_marking").status == "done"
         chosen = overview + chosen if first else chosen + overview
+    if plan.route == "convention":
+        chosen = convention + [f for f in chosen if f not in convention]
     out = []
     for fact_id in chosen:
         fact = pathway.facts[fact_id]

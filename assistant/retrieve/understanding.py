@@ -168,7 +168,7 @@ _HOME = re.compile(r"\bat home\b|\bhome[- ](?:monitoring|care|use)\b|\b[àa] dom
 # Conditions founders build for; named in a question they describe the patients, not a procedure
 # the sources would have to cover. Stems, matched at the start of a word, accents folded.
 CONDITIONS = {
-    "heart failure": r"heart failure|insuffisance cardiaque|hartfal",
+    "heart failure": r"heart[- ]failure|insuffisan\w* cardiaques?|hartfal",
     "diabetes": r"diabet|diab[eè]t|glyc|glucose|insulin",
     "COPD": r"copd|bpco|chronic obstructive|bronchopneumopathie",
     "asthma": r"asthm|astma",
