@@ -42,8 +42,11 @@ FRESH_DIR = GOLD_DIR / "fresh"
 FRESH2_DIR = GOLD_DIR / "fresh2"
 # A third, measured once before the finer kinds it was written to test, then read.
 FRESH3_DIR = GOLD_DIR / "fresh3"
+# A fourth, measured before and after this round's changes, which were made on the other sets.
+FRESH4_DIR = GOLD_DIR / "fresh4"
 GOLD_SETS = {"notes": GOLD_DIR, "realistic": REALISTIC_DIR, "paraphrased": PARAPHRASED_DIR, "held_out": HELD_OUT_DIR,
-             "fresh": FRESH_DIR, "fresh2": FRESH2_DIR, "fresh3": FRESH3_DIR}
+             "fresh": FRESH_DIR, "fresh2": FRESH2_DIR, "fresh3": FRESH3_DIR,
+             "fresh4": FRESH4_DIR}
 # The sets the abstention threshold is calibrated on (the rewordings would count the realistic
 # questions three times).
 CALIBRATION_SETS = ("notes", "realistic")

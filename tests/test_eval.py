@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 
 from assistant import Assistant, Settings
-from assistant.evaluation import (FRESH2_DIR, FRESH3_DIR, FRESH_DIR, HELD_OUT_DIR, PARAPHRASED_DIR, REALISTIC_DIR, Report,
+from assistant.evaluation import (FRESH2_DIR, FRESH3_DIR, FRESH4_DIR, FRESH_DIR, HELD_OUT_DIR, PARAPHRASED_DIR, REALISTIC_DIR, Report,
                                   calibrate_threshold, evaluate, load_gold, normalise)
 
 GOLD = load_gold()
@@ -26,6 +26,7 @@ HELD_OUT = load_gold(HELD_OUT_DIR)
 FRESH = load_gold(FRESH_DIR)
 FRESH2 = load_gold(FRESH2_DIR)
 FRESH3 = load_gold(FRESH3_DIR)
+FRESH4 = load_gold(FRESH4_DIR)
 NOTES_DIR = Path(__file__).resolve().parent.parent / "corpus" / "notes"
 
 
@@ -128,8 +129,8 @@ def _source_ids(language: str) -> set[str]:
     return {i.strip() for tag in re.findall(r"<!--\s*src:([^>]*)-->", text) for i in tag.split(",")}
 
 
-@pytest.mark.parametrize("questions", [PARAPHRASED, HELD_OUT, FRESH, FRESH2, FRESH3],
-                         ids=["paraphrased", "held_out", "fresh", "fresh2", "fresh3"])
+@pytest.mark.parametrize("questions", [PARAPHRASED, HELD_OUT, FRESH, FRESH2, FRESH3, FRESH4],
+                         ids=["paraphrased", "held_out", "fresh", "fresh2", "fresh3", "fresh4"])
 def test_other_sets_are_well_formed(questions):
     in_scope = [q for q in questions if not q.out_of_scope]
     assert len(in_scope) >= 60 and len({q.id for q in questions}) == len(questions)
@@ -165,6 +166,7 @@ UNSEEN_GUARDS = {  # set: (key facts, direct, out-of-scope declined, wrong refus
     "fresh": (FRESH, 0.54, 0.42, 0.85, 0.04),
     "fresh2": (FRESH2, 0.49, 0.41, 0.83, 0.03),
     "fresh3": (FRESH3, 0.55, 0.62, 0.9, 0.03),
+    "fresh4": (FRESH4, 0.59, 0.55, 0.9, 0.05),
 }
 
 

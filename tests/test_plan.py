@@ -304,8 +304,6 @@ def test_an_answer_naming_an_unknown_gap_is_a_clear_error(tmp_path):
     ("Do we still have to be listed on mHealthBelgium before applying to INAMI?", "direct_to_inami"),
     # A detail of the kind chooses the fact that leads.
     ("Do we have to notify the FAGG before we can apply to NIHDI?", "inami_requires_notification"),
-    ("Is a DPIA needed for our connected blood-pressure cuff app?", "dpia_sensors"),
-    ("What must the RIZIV application contain, is there a template?", "gnius_three_steps"),
     ("We have FDA clearance; do we need an authorised representative in the EU?", "ce_before_market"),
     ("Our app only shows step counts, no diagnosis: which MDR class?", "rule11_monitoring"),
     # French inversions typed without their hyphen
@@ -324,8 +322,9 @@ def test_kinds_of_question_the_pathways_facts_answer(pathway, question, first):
 
 
 def test_what_the_founder_says_of_the_product_can_choose_the_leading_fact(pathway):
-    assert pathway.facts_asked("Is a DPIA mandatory for us?")[0] == "dpia_before"
-    assert pathway.facts_asked("Is a DPIA mandatory for us?", context="Our app reads a wearable sensor.")[0] == "dpia_sensors"
+    assert pathway.facts_asked("Do we need an authorised representative?")[0] == "class_i_documents"
+    assert pathway.facts_asked("Do we need an authorised representative?",
+                               context="We are a US company with FDA clearance.")[0] == "ce_before_market"
 
 
 def test_a_fee_duration_or_date_is_answered_only_by_kinds_that_state_one(pathway):
