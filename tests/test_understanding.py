@@ -59,6 +59,9 @@ from assistant.retrieve.understanding import understand
     ("Par quoi on commence pour un remboursement ?", "fr", ["steps"]),
     # The "and" of "between X and Y" joins the two terms compared.
     ("What's the difference between M1 and M2, and how long does each take?", "en", ["comparison", "duration"]),
+    # A question word after a preposition, or after a comma ending a question, opens a part.
+    ("Is het een medisch hulpmiddel en in welke klasse valt het?", "nl", ["yesno", "general"]),
+    ("Who reviews the file at NIHDI, who sits in that group?", "en", ["who", "who"]),
 ])
 def test_parts_and_what_each_asks(question, language, intents):
     assert [p.intent for p in understand(question, language).parts] == intents

@@ -149,6 +149,11 @@ _QUESTION_WORD = (r"how|what|which|who|whom|when|where|why|can|could|may|must|sh
                   r"peut-on|peut-il|doit-on|devons-nous|pouvons-nous|y a-t-il|c'est quoi|hoe|hoeveel|wat|welke|welk|wie|"
                   r"wanneer|waar|waarom|kan|kunnen|mag|mogen|moet|moeten|zijn|krijgen|hebben")
 _JOINERS = {"en": r"and|or|also|plus", "fr": r"et|ou|puis|aussi", "nl": r"en|of|ook"}
+# "… and in which class?", "… et à qui ?": a preposition may come before the question word.
+_BEFORE_QUESTION_WORD = r"(?:(?:in|to|for|at|from|with|by|dans|à|a|pour|de|chez|par|avec|op|voor|naar|bij|met|van|door|uit)\s+)?"
+# Words that open a question of their own after a comma ("who assesses it, who sits on it?").
+_WH_WORD = (r"how|what|which|who|whom|when|where|why|combien|comment|quel|quelle|quels|quelles|qui|quand|o[uù]|"
+            r"pourquoi|hoe|hoeveel|wat|welke|welk|wie|wanneer|waar|waarom")
 
 _CLASS = re.compile(r"\b(?:class(?:e)?|klasse)\s*(I{1,3}[ab]?|1|2a|2b|3)\b(?!\w)", re.I)
 _CE_NOT = re.compile(r"\b(?i:not|isn'?t|aren'?t|no|without|pas|pas encore|sans|niet|nog niet|geen|zonder)\b.{0,25}\bCE\b|"
@@ -419,7 +424,7 @@ def _split_part(sentence: str, language: str) -> list[str]:
     is followed by a question word or by a clause that asks for its own kind of answer, so
     "CE marking and notification" stays whole."""
     joiners = "|".join({_JOINERS.get(language, _JOINERS["en"]), _JOINERS["en"]})
-    pattern = re.compile(rf"(?:\s*[,;]\s*|\s+)(?:{joiners})\s+|\s*;\s*|\?\s+", re.I)
+    pattern = re.compile(rf"(?:\s*[,;]\s*|\s+)(?:{joiners})\s+|\s*;\s*|\?\s+|\s*,\s*(?=(?:{_WH_WORD})\b)", re.I)
     pieces, start = [], 0
     for match in pattern.finditer(sentence):
         piece = sentence[start:match.start()].strip(" ,;")
@@ -432,7 +437,11 @@ def _split_part(sentence: str, language: str) -> list[str]:
         # "Is prevention a Flemish or a federal competence, and who…": "or" joins two answers
         # to one question unless a question opens after it.
         joined = joined or (alternative and not re.match(rf"(?:{_QUESTION_WORD})\b", right, re.I))
-        asks = not joined and (match.group(0).strip() in ("?", ";") or re.match(rf"(?:{_QUESTION_WORD})\b", right, re.I)
+        if match.group(0).strip() == ",":
+            # A bare comma splits only two questions that each open with their question word.
+            joined = joined or not re.match(rf"\W*(?:{_QUESTION_WORD})\b", piece, re.I) or len(re.findall(r"\w+", piece)) < 3
+        asks = not joined and (match.group(0).strip() in ("?", ";", ",")
+                                or re.match(rf"{_BEFORE_QUESTION_WORD}(?:{_QUESTION_WORD})\b", right, re.I)
                                 or intent_of(right) not in ("general", intent_of(piece)))
         if asks and len(re.findall(r"\w+", piece)) >= 2 and len(re.findall(r"\w+", right)) >= 2:
             pieces.append(piece)
