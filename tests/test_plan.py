@@ -312,6 +312,10 @@ def test_an_answer_naming_an_unknown_gap_is_a_clear_error(tmp_path):
     ("Kan de gebruiker zelf bijbetalen?", "patient_pays"),
     ("Besides INAMI, which other funding sources exist, integrated-care projects for instance?", "hospital_budget"),
     ("Wat is er nodig voor M2, welke tests op beveiliging?", "m2_original"),
+    ("Can we pick a notified body in the Netherlands rather than a Belgian one?", "notified_body_number"),
+    ("Quand un hôpital utilise notre app, sommes-nous responsable du traitement ou sous-traitant ?", "gdpr_controller"),
+    ("Wat doet het eHealth-platform eigenlijk?", "ehealth_mission"),
+    ("What do we need before we can sell our device in Belgium?", "ce_before_market"),
     # French inversions typed without their hyphen
     ("Faut il encore notifier l'AFMPS une fois le marquage CE obtenu ?", "notification_market_access"),
     ("Est ce qu'une AIPD est obligatoire pour nous ?", "dpia_before"),

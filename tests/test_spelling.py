@@ -36,3 +36,20 @@ def test_a_word_of_another_indexed_source_is_left_as_typed():
     assert speller.correct("Is Fedoral reimbursed?") == "Is Federal reimbursed?"  # one edit from "federal"
     assert speller.correct("Is Fedoral reimbursed?", vocabulary) == "Is Fedoral reimbursed?"
     assert speller.correct("Do I need a notifed body?", vocabulary) == "Do I need a notified body?"
+
+
+def test_a_word_founders_use_is_spared_but_their_typos_are_not():
+    texts = TEXTS + ["What changes for us? Nothing changes."]
+    assert Speller(texts).correct("our chances?") == "our changes?"
+    everyday = ["What are our chances?", "Any chances of success?", "reimbursment ok?"]
+    speller = Speller(texts, everyday)
+    assert speller.correct("our chances?") == "our chances?"
+    # A typo in the wordings, used less there than the word it is one edit from, is corrected.
+    speller = Speller(texts, ["reimbursment?", "reimbursment!", "reimbursement", "the reimbursement", "a reimbursement"])
+    assert speller.correct("INAMI reimbursment") == "INAMI reimbursement"
+
+
+def test_the_bundled_wordings_spare_everyday_words(assistant):
+    from assistant.retrieve.spelling import speller_for
+    speller = speller_for(assistant.index.load(), assistant.settings.corpus_dir)
+    assert speller.correct("what are our chances?") == "what are our chances?"

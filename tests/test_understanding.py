@@ -227,6 +227,15 @@ def test_a_consultants_shorthand_for_the_status_is_read(question, language):
     assert s.device_class == "IIa" and s.ce_marked is True and s.notified is True
 
 
+@pytest.mark.parametrize("question,language", [
+    ("Can we use a notified body in Germany?", "en"),
+    ("Nos serveurs sont en France, est-ce un problème pour le RGPD ?", "fr"),
+    ("Telt een studie uit Nederland mee als bewijs voor het RIZIV?", "nl"),
+])
+def test_where_a_provider_or_a_study_is_is_not_a_foreign_procedure(question, language):
+    assert not understand(question, language).foreign
+
+
 def test_a_not_yet_after_the_ce_status_is_about_what_follows():
     s = understand("Startup met een app, klasse IIa, CE ok, nog niet op mHealthBelgium. Wat nu?", "nl").situation
     assert s.ce_marked is True

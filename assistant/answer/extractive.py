@@ -112,7 +112,7 @@ def answer(question: str, language: str, index: Index, settings: Settings, phras
     asked = asked if asked is not None else question
     generation = index.load()
     if generation is not None:
-        question = speller_for(generation).correct(question, generation.lexical.vocabulary)
+        question = speller_for(generation, settings.corpus_dir).correct(question, generation.lexical.vocabulary)
     understanding = understand(question, language)
     if understanding.declined:
         return decline(asked, language, phrases, understanding)

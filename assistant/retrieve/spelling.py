@@ -13,6 +13,9 @@ import re
 from collections import Counter
 from collections.abc import Container
 from functools import cached_property
+from pathlib import Path
+
+import yaml
 
 from ..languages import terms
 from ..types import LANGUAGES
@@ -25,8 +28,13 @@ _WORD = re.compile(r"[^\W\d_]+(?:[-'’][^\W\d_]+)*", re.U)
 
 
 class Speller:
-    def __init__(self, texts):
+    def __init__(self, texts, everyday=()):
         self.counts = Counter(w for text in texts for w in _WORD.findall(text.lower()))
+        # Words founders use that the notes do not ("chances", not "changes"): the example
+        # wordings of corpus/asked/. They are never corrected targets, only spared, and only when
+        # used at least as often there as the word they would be corrected to (the wordings
+        # carry deliberate typos too).
+        self.everyday = Counter(w for text in everyday for w in _WORD.findall(text.lower()))
         self.by_key: dict[str, list[str]] = {}
         for word, count in self.counts.items():
             if len(word) < MIN_LENGTH - 1 or count < MIN_FREQUENCY:
@@ -45,6 +53,8 @@ class Speller:
         if not options:
             return None
         best = max(options, key=lambda c: (self.counts[c], c))
+        if self.everyday[lowered] >= max(MIN_FREQUENCY, self.everyday[best]):
+            return None
         return best if word.islower() else best.capitalize() if word[:1].isupper() else best
 
     def correct(self, text: str, vocabulary: Container[str] = frozenset()) -> str:
@@ -81,17 +91,28 @@ def _one_edit(a: str, b: str) -> bool:
     return any(long_[:i] + long_[i + 1:] == short for i in range(len(long_)))
 
 
-_SPELLERS: dict[str, Speller] = {}
+_SPELLERS: dict[tuple[str, str], Speller] = {}
 
 
-def speller_for(generation) -> Speller:
+def speller_for(generation, corpus_dir: Path | None = None) -> Speller:
     """One speller per index generation, from its notes: the domain's words a founder mistypes
     are theirs, and building it from 10,000 fetched pages took seconds on the first question.
-    Words of the other sources are left alone through `correct(..., known=...)`."""
-    speller = _SPELLERS.get(generation.name)
+    Words of the other sources are left alone through `correct(..., known=...)`. `corpus_dir`:
+    where the example wordings of founders' questions are (corpus/asked/)."""
+    key = (generation.name, str(corpus_dir))
+    speller = _SPELLERS.get(key)
     if speller is None:
-        speller = Speller(chunk.text for chunk in generation.chunks if chunk.kind == "note")
+        speller = Speller((chunk.text for chunk in generation.chunks if chunk.kind == "note"),
+                          _wordings(corpus_dir) if corpus_dir else ())
         if len(_SPELLERS) > 4:
             _SPELLERS.clear()
-        _SPELLERS[generation.name] = speller
+        _SPELLERS[key] = speller
     return speller
+
+
+def _wordings(corpus_dir: Path) -> list[str]:
+    out = []
+    for path in sorted((Path(corpus_dir) / "asked").glob("*.yaml")):
+        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        out += [w for wordings in data.values() for w in (wordings or ()) if isinstance(w, str)]
+    return out

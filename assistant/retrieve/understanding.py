@@ -138,6 +138,11 @@ def _as_language(text: str, match: re.Match) -> bool:
 
 
 # "Is there something like DiGA in Germany here?" asks about Belgium, with a scheme for comparison.
+# "Can we use a notified body in Germany?", "our servers in Frankfurt", "a Dutch study": where a
+# provider, a server or a study is, not another country's procedure.
+_PROVIDER_BEFORE = re.compile(r"\b(?:notified bod\w*|organismes? notifi\w*|aangemelde instantie\w*|NB|servers?|serveurs?|"
+                              r"cloud|hosting|h[ée]berg\w*|data ?cent\w*|datacent\w*|stud(?:y|ies)|[ée]tudes?|studie\w*|"
+                              r"trials?|essais?|onderzoek\w*|labs?|laboratoires?)\b.{0,60}$", re.I)
 _LIKE = re.compile(r"\b(?:like|such as|similar to|equivalent (?:of|to)|comme|[ée]quivalent (?:de|à|au)|"
                    r"similaire [àa]|zoals|vergelijkbaar met|gelijkaardig aan)\s+(?:the |a |an |de |het |een |la |le |les |l'|un |une )?"
                    r"(?:[\w'’]+\s+){0,2}$", re.I)
@@ -297,6 +302,7 @@ def understand(question: str, language: str) -> Understanding:
                     if not (languages and _LANGUAGE_FORM.fullmatch(m.group(0)))
                     if not _ORIGIN.search(asked_text[max(0, m.start() - 30):m.start()])
                     and not _LIKE.search(asked_text[max(0, m.start() - 40):m.start()])
+                    and not _PROVIDER_BEFORE.search(asked_text[max(0, m.start() - 70):m.start()])
                     and not _OWNER.match(asked_text[m.end():])
                     and not _OWNER_BEFORE.search(asked_text[max(0, m.start() - 30):m.start()])
                     and not _as_language(asked_text, m))
