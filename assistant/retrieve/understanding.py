@@ -60,7 +60,7 @@ _CUES: dict[str, str] = {
              r"[ée]tapes?\b|\bla suite\b|\bque (?:faut-il|dois-je|devons-nous) faire\b|\bque faire\b|\bcomment\b|"
              r"\bmarche à suivre\b|\bproc[ée]dure|\bdans quel ordre\b|\bpar où commencer\b|\bvolgende stap|\bstappen\b|"
              r"\bwat nu\b|\bhoe (?:krijg|krijgen|vraag|vragen|begin|beginnen|dien|dienen|pak|pakken|gaan|gaat|moet|moeten|kan|kunnen|raak|geraak)\b|"
-             r"\bwelke volgorde\b|\bwat (?:moeten|moet|kunnen) (?:we|wij|ik)\b.{0,25}\bdoen\b|\bwhat (?:do|should|must|can) (?:i|we) (?:need to |have to )?do\b|"
+             r"\bsequence\b|\bs[ée]quence\b|\bencha[iî]n\w*|\bstappenplan\b|\bwelke volgorde\b|\bwat (?:moeten|moet|kunnen) (?:we|wij|ik)\b.{0,25}\bdoen\b|\bwhat (?:do|should|must|can) (?:i|we) (?:need to |have to )?do\b|"
              r"\bpar quoi (?:on |je |nous )?commence\w*|\bcommencer par quoi\b|\bwaar(?:mee)? (?:moeten (?:we|wij) )?(?:beginnen|starten)\b|"
              r"\bqu.est-ce qu.(?:on doit|il faut|nous devons) faire\b|\bon fait quoi\b|\btraject\b|\b(?:how|hoe|comment)\s*\?\s*$",
     "definition": r"\bwhat (?:is|are|'s|does\b.*\bmean)|\bwhat's\b|\bmeaning of\b|\bqu'est-ce qu|\bc'est quoi\b|\bc quoi\b|"
