@@ -403,3 +403,12 @@ def test_when_the_plans_route_is_the_convention_it_comes_first(assistant):
     pathway = load_pathway(assistant.settings.corpus_dir)
     question = "Our heart-failure telemonitoring app is CE marked, class IIa. How do we get it reimbursed by NIHDI?"
     assert assistant.ask(question).direct == pathway.facts["hf_scope"].quote("en")
+
+
+def test_a_convention_asked_for_another_condition_is_said_to_be_missing_first(assistant):
+    answer = assistant.ask("We run a hospital COPD telemonitoring project. Is there an INAMI convention for it?")
+    assert answer.statements[0].role == "uncovered" and "heart-failure" in answer.direct
+    assert answer.text.lstrip("*").startswith(answer.direct)  # the reader sees it first
+    # Heart failure has one: its facts answer, with no such gap.
+    hf = assistant.ask("We run a hospital heart-failure telemonitoring project. Is there an INAMI convention for it?")
+    assert hf.statements[0].role == "direct" and not any("condition" in s.text for s in hf.statements if s.role == "uncovered")

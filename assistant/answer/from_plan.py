@@ -203,11 +203,26 @@ def kind_guesser(index, settings: Settings, query_vector: np.ndarray | None = No
     return guess
 
 
-def known_gaps(part: Part, language: str, corpus_dir: Path) -> list[str]:
+def known_gaps(part: Part, language: str, corpus_dir: Path, understanding: Understanding | None = None) -> list[str]:
     """What the sources are known not to state, when the part asks it ("how do we book the
     pre-submission meeting?", "is an RCT mandatory?"): said for that part instead of letting
     nearby quotes pass for an answer."""
     pathway = load_pathway(corpus_dir)
     kind = pathway.kind_asked(part.text, part.intent if part.intent in TYPED else "")
     asked = pathway.gaps_asked(part.text) + [g for g in (kind.gaps if kind else ()) if g not in pathway.gaps_asked(part.text)]
+    conditions = understanding.situation.conditions if understanding else ()
+    if _CONVENTION.search(part.text) and conditions and "heart failure" not in conditions:
+        # "Which INAMI convention is there for COPD telemonitoring?": only heart failure has one.
+        asked.append("no_condition_convention")
     return [pathway.gaps[g](language) for g in asked]
+
+
+def leading_gaps(language: str, corpus_dir: Path) -> frozenset[str]:
+    """Gaps that are the answer itself ("no convention for this condition"), said before the
+    facts quoted for context rather than after them."""
+    pathway = load_pathway(corpus_dir)
+    return frozenset(pathway.gaps[g](language) for g in LEADING_GAPS)
+
+
+LEADING_GAPS = ("no_condition_convention",)
+_CONVENTION = re.compile(r"\b(?:convention|conventie|overeenkomst)\b", re.I)
