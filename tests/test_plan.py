@@ -318,6 +318,8 @@ def test_an_answer_naming_an_unknown_gap_is_a_clear_error(tmp_path):
     ("What do we need before we can sell our device in Belgium?", "ce_before_market"),
     ("Quelles sont nos chances d'obtenir le M3 du premier coup ?", "legacy_five"),
     ("Wie betaalt de app zodra ze op M3 staat?", "temporary_or_definitive"),
+    ("Verschil tussen M1, M2 en M3, kort?", "pyramid_bodies"),
+    ("Once we are at M3, what are the chances of reimbursement?", "m3_reimbursement_level"),
     # French inversions typed without their hyphen
     ("Faut il encore notifier l'AFMPS une fois le marquage CE obtenu ?", "notification_market_access"),
     ("Est ce qu'une AIPD est obligatoire pour nous ?", "dpia_before"),
