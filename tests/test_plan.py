@@ -300,7 +300,7 @@ def test_an_answer_naming_an_unknown_gap_is_a_clear_error(tmp_path):
     ("Kan onze app op de website van mHealthBelgium verschijnen zonder CE-markering?", "mhb_asks"),
     # ... and not what the broader kinds answer.
     ("Coûtent-ils quelque chose, les services de base eHealth à intégrer ?", "ehealth_free"),
-    ("Quelle est la différence entre M1, M2 et M3 ?", "pyramid_three_levels"),
+    ("Quelle est la différence entre M1, M2 et M3 ?", "pyramid_bodies"),
     ("Do we still have to be listed on mHealthBelgium before applying to INAMI?", "direct_to_inami"),
     # A detail of the kind chooses the fact that leads.
     ("Do we have to notify the FAGG before we can apply to NIHDI?", "inami_requires_notification"),
