@@ -62,6 +62,7 @@ from assistant.retrieve.understanding import understand
     # A question word after a preposition, or after a comma ending a question, opens a part.
     ("Is het een medisch hulpmiddel en in welke klasse valt het?", "nl", ["yesno", "general"]),
     ("Who reviews the file at NIHDI, who sits in that group?", "en", ["who", "who"]),
+    ("Is it a medical device and if so, which class?", "en", ["yesno", "general"]),
     ("Quelle est la séquence, du marquage CE au premier patient remboursé ?", "fr", ["steps"]),
 ])
 def test_parts_and_what_each_asks(question, language, intents):

@@ -155,7 +155,8 @@ _QUESTION_WORD = (r"how|what|which|who|whom|when|where|why|can|could|may|must|sh
                   r"wanneer|waar|waarom|kan|kunnen|mag|mogen|moet|moeten|zijn|krijgen|hebben")
 _JOINERS = {"en": r"and|or|also|plus", "fr": r"et|ou|puis|aussi", "nl": r"en|of|ook"}
 # "… and in which class?", "… et à qui ?": a preposition may come before the question word.
-_BEFORE_QUESTION_WORD = r"(?:(?:in|to|for|at|from|with|by|dans|à|a|pour|de|chez|par|avec|op|voor|naar|bij|met|van|door|uit)\s+)?"
+_BEFORE_QUESTION_WORD = (r"(?:(?:if so|if yes|and if so|si oui|le cas [ée]ch[ée]ant|dans ce cas|zo ja|indien ja|in dat geval),?\s+)?"
+                         r"(?:(?:in|to|for|at|from|with|by|dans|à|a|pour|de|chez|par|avec|op|voor|naar|bij|met|van|door|uit)\s+)?")
 # Words that open a question of their own after a comma ("who assesses it, who sits on it?").
 _WH_WORD = (r"how|what|which|who|whom|when|where|why|combien|comment|quel|quelle|quels|quelles|qui|quand|o[uù]|"
             r"pourquoi|hoe|hoeveel|wat|welke|welk|wie|wanneer|waar|waarom")
