@@ -320,6 +320,8 @@ def test_an_answer_naming_an_unknown_gap_is_a_clear_error(tmp_path):
     ("Wie betaalt de app zodra ze op M3 staat?", "temporary_or_definitive"),
     ("Verschil tussen M1, M2 en M3, kort?", "pyramid_bodies"),
     ("Once we are at M3, what are the chances of reimbursement?", "m3_reimbursement_level"),
+    ("Faut-il intégrer l'eHealthBox et l'authentification eHealth pour figurer sur mHealthBelgium ?", "pyramid_three_levels"),
+    ("Wij verdelen een Duitse app: moeten we ons ergens registreren?", "distributors_45_days"),
     # French inversions typed without their hyphen
     ("Faut il encore notifier l'AFMPS une fois le marquage CE obtenu ?", "notification_market_access"),
     ("Est ce qu'une AIPD est obligatoire pour nous ?", "dpia_before"),
