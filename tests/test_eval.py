@@ -107,14 +107,14 @@ def test_realistic_citations_link_to_the_source_that_states_the_fact(realistic):
 def test_realistic_answers_are_short_and_answer_first(realistic):
     row = realistic.by_language["all"]
     assert row["median_chars"] <= 900
-    assert row["direct"] >= 0.75
-    assert row["key_facts"] >= 0.75
+    assert row["direct"] >= 0.80
+    assert row["key_facts"] >= 0.76
     assert row["uncovered_flagged"] >= 0.66
-    # French trails; each language keeps a floor under what it reaches (0.74 / 0.83 / 0.83 direct,
-    # 0.72 / 0.80 / 0.84 key facts).
+    # French trails; each language keeps a floor under what it reaches (0.82 / 0.89 / 0.83 direct,
+    # 0.74 / 0.79 / 0.86 key facts).
     for language in ("fr", "nl", "en"):
-        assert realistic.by_language[language]["direct"] >= 0.69
-        assert realistic.by_language[language]["key_facts"] >= 0.68
+        assert realistic.by_language[language]["direct"] >= 0.76
+        assert realistic.by_language[language]["key_facts"] >= 0.70
 
 
 # ---------------------------------------------------------------- other people's words
@@ -156,17 +156,19 @@ def test_rewordings_ask_every_realistic_question_in_new_words():
 
 # What questions in words no pattern was written from must keep: guards under what they measure,
 # which stays under the realistic set's figures (that gap is what these guards are for).
-# Measured 2026-12-06 with the finer kinds (key facts / direct / wrong refusals): held out
-# 0.69 / 0.67 / 0.9 % (0.61 / 0.54 before the classifier); fresh 0.59 / 0.47 / none, every
-# out-of-scope question declined; fresh2 0.54 / 0.47 / none, 11 of 12 declined (0.44 / 0.28 /
-# 3 % when first run, before the classifier); fresh3 0.60 / 0.68 / none, all declined (0.56 /
-# 0.60 when first run, before the finer kinds). Attribution 0.98–1.00 on all four.
+# Measured 2026-12-06 with the finer kinds and leads (key facts / direct / wrong refusals): held
+# out 0.70 / 0.70 / 0.9 % (0.61 / 0.54 before the classifier); fresh 0.61 / 0.51 / none, every
+# out-of-scope question declined; fresh2 0.59 / 0.53 / none, 11 of 12 declined (0.44 / 0.28 /
+# 3 % when first run, before the classifier); fresh3 0.64 / 0.74 / none, all declined (0.56 /
+# 0.60 when first run); fresh4 0.71 / 0.81 / none (0.63 / 0.61 and 3 % with the session's starting
+# code, 0.65 / 0.61 when first run). fresh3 and fresh4 were read after their first run.
+# Attribution 0.98–1.00 on all.
 UNSEEN_GUARDS = {  # set: (key facts, direct, out-of-scope declined, wrong refusals)
-    "held_out": (HELD_OUT, 0.64, 0.62, None, 0.03),
-    "fresh": (FRESH, 0.54, 0.42, 0.85, 0.04),
-    "fresh2": (FRESH2, 0.49, 0.41, 0.83, 0.03),
-    "fresh3": (FRESH3, 0.55, 0.62, 0.9, 0.03),
-    "fresh4": (FRESH4, 0.59, 0.55, 0.9, 0.05),
+    "held_out": (HELD_OUT, 0.65, 0.64, None, 0.03),
+    "fresh": (FRESH, 0.55, 0.45, 0.85, 0.04),
+    "fresh2": (FRESH2, 0.53, 0.47, 0.83, 0.03),
+    "fresh3": (FRESH3, 0.58, 0.68, 0.9, 0.03),
+    "fresh4": (FRESH4, 0.65, 0.75, 0.9, 0.03),
 }
 
 
