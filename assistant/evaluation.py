@@ -44,9 +44,11 @@ FRESH2_DIR = GOLD_DIR / "fresh2"
 FRESH3_DIR = GOLD_DIR / "fresh3"
 # A fourth, measured before and after this round's changes, which were made on the other sets.
 FRESH4_DIR = GOLD_DIR / "fresh4"
+# A fifth, measured only at the session's start and end (never read).
+FRESH5_DIR = GOLD_DIR / "fresh5"
 GOLD_SETS = {"notes": GOLD_DIR, "realistic": REALISTIC_DIR, "paraphrased": PARAPHRASED_DIR, "held_out": HELD_OUT_DIR,
              "fresh": FRESH_DIR, "fresh2": FRESH2_DIR, "fresh3": FRESH3_DIR,
-             "fresh4": FRESH4_DIR}
+             "fresh4": FRESH4_DIR, "fresh5": FRESH5_DIR}
 # The sets the abstention threshold is calibrated on (the rewordings would count the realistic
 # questions three times).
 CALIBRATION_SETS = ("notes", "realistic")

@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 
 from assistant import Assistant, Settings
-from assistant.evaluation import (FRESH2_DIR, FRESH3_DIR, FRESH4_DIR, FRESH_DIR, HELD_OUT_DIR, PARAPHRASED_DIR, REALISTIC_DIR, Report,
+from assistant.evaluation import (FRESH2_DIR, FRESH3_DIR, FRESH4_DIR, FRESH5_DIR, FRESH_DIR, HELD_OUT_DIR, PARAPHRASED_DIR, REALISTIC_DIR, Report,
                                   calibrate_threshold, evaluate, load_gold, normalise)
 
 GOLD = load_gold()
@@ -27,6 +27,7 @@ FRESH = load_gold(FRESH_DIR)
 FRESH2 = load_gold(FRESH2_DIR)
 FRESH3 = load_gold(FRESH3_DIR)
 FRESH4 = load_gold(FRESH4_DIR)
+FRESH5 = load_gold(FRESH5_DIR)
 NOTES_DIR = Path(__file__).resolve().parent.parent / "corpus" / "notes"
 
 
@@ -129,8 +130,8 @@ def _source_ids(language: str) -> set[str]:
     return {i.strip() for tag in re.findall(r"<!--\s*src:([^>]*)-->", text) for i in tag.split(",")}
 
 
-@pytest.mark.parametrize("questions", [PARAPHRASED, HELD_OUT, FRESH, FRESH2, FRESH3, FRESH4],
-                         ids=["paraphrased", "held_out", "fresh", "fresh2", "fresh3", "fresh4"])
+@pytest.mark.parametrize("questions", [PARAPHRASED, HELD_OUT, FRESH, FRESH2, FRESH3, FRESH4, FRESH5],
+                         ids=["paraphrased", "held_out", "fresh", "fresh2", "fresh3", "fresh4", "fresh5"])
 def test_other_sets_are_well_formed(questions):
     in_scope = [q for q in questions if not q.out_of_scope]
     assert len(in_scope) >= 60 and len({q.id for q in questions}) == len(questions)
@@ -161,7 +162,8 @@ def test_rewordings_ask_every_realistic_question_in_new_words():
 # out-of-scope question declined; fresh2 0.59 / 0.53 / none, 11 of 12 declined (0.44 / 0.28 /
 # 3 % when first run, before the classifier); fresh3 0.64 / 0.74 / none, all declined (0.56 /
 # 0.60 when first run); fresh4 0.71 / 0.81 / none (0.63 / 0.61 and 3 % with the session's starting
-# code, 0.65 / 0.61 when first run). fresh3 and fresh4 were read after their first run.
+# code, 0.65 / 0.61 when first run). fresh3 and fresh4 were read after their first run. fresh5,
+# never read: 0.52 / 0.53 / 1.5 %, 11 of 12 declined (0.49 / 0.43 with the session's starting code).
 # Attribution 0.98–1.00 on all.
 UNSEEN_GUARDS = {  # set: (key facts, direct, out-of-scope declined, wrong refusals)
     "held_out": (HELD_OUT, 0.65, 0.64, None, 0.03),
@@ -169,6 +171,7 @@ UNSEEN_GUARDS = {  # set: (key facts, direct, out-of-scope declined, wrong refus
     "fresh2": (FRESH2, 0.53, 0.47, 0.83, 0.03),
     "fresh3": (FRESH3, 0.58, 0.68, 0.9, 0.03),
     "fresh4": (FRESH4, 0.65, 0.75, 0.9, 0.03),
+    "fresh5": (FRESH5, 0.47, 0.48, 0.83, 0.03),
 }
 
 
