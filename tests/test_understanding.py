@@ -122,6 +122,18 @@ def test_not_yet_ce_marked_and_not_notified():
     assert s.ce_marked is False and s.notified is False
 
 
+@pytest.mark.parametrize("question,language,marked,notified", [
+    # The "not yet" belongs to the clause it stands in.
+    ("Client: class IIa, CE marked, not yet notified to the AFMPS, no eHealth link yet. Full route?", "en", True, False),
+    ("class I, not notified, CE marked. next?", "en", True, False),
+    ("App klasse IIa, CE: nog niet. Wat nu?", "nl", False, None),
+    ("notre app (CE en cours) classe IIa, que faire ?", "fr", False, None),
+])
+def test_ce_status_is_read_within_its_clause(question, language, marked, notified):
+    s = understand(question, language).situation
+    assert (s.ce_marked, s.notified) == (marked, notified)
+
+
 def test_french_ce_pronoun_is_not_ce_marking():
     assert understand("Est-ce que ce logiciel doit faire une DPIA ?", "fr").situation.ce_marked is None
 

@@ -162,8 +162,10 @@ _WH_WORD = (r"how|what|which|who|whom|when|where|why|combien|comment|quel|quelle
             r"pourquoi|hoe|hoeveel|wat|welke|welk|wie|wanneer|waar|waarom")
 
 _CLASS = re.compile(r"\b(?:class(?:e)?|klasse)\s*(I{1,3}[ab]?|1|2a|2b|3)\b(?!\w)", re.I)
-_CE_NOT = re.compile(r"\b(?i:not|isn'?t|aren'?t|no|without|pas|pas encore|sans|niet|nog niet|geen|zonder)\b.{0,25}\bCE\b|"
-                     r"\bCE\b.{0,25}\b(?i:not yet|pending|in progress|en cours|pas encore|nog niet|loopt)\b")
+# Within one clause: in "CE marked, not yet notified" the "not yet" is about the notification.
+_CE_NOT = re.compile(r"\b(?i:not|isn'?t|aren'?t|no|without|pas|pas encore|sans|niet|nog niet|geen|zonder)\b[^,;.]{0,25}\bCE\b|"
+                     r"\bCE\b[^,;.]{0,25}\b(?i:not yet|pending|in progress|en cours|pas encore|nog niet|loopt)\b|"
+                     r"\bCE\b[^,;.]{0,25}[,:]\s*(?i:not yet|pending|in progress|en cours|pas encore|nog niet|loopt)\s*(?:[,;.)]|$)")
 _CE_YES = re.compile(r"\b(?:CE|ce)[- ]?(?i:marked|mark|marking|certified|gemarkeerd|markering|label|gelabeld)|"
                      r"\b(?i:marqu[ée]e?s?|marquage) CE\b|\bCE\b")
 _NOTIFIED_NOT = re.compile(r"\b(?:not|never|pas|niet|nog niet|geen)\b.{0,25}\b(?:notified|notifi[ée]e?|aangemeld|genotificeerd|registered|enregistr[ée]e?|geregistreerd)\b(?! bod)", re.I)
