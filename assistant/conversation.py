@@ -32,6 +32,14 @@ MAX_ANAPHORIC_TERMS = 4  # a pronoun in a longer question usually refers inside 
 MAX_CONTEXT_WORDS = 12  # bounds the query when follow-ups chain
 MAX_HISTORY = 5  # how far back a chain of follow-ups is followed
 
+# Openings that ask about what was just said, whatever else the question names: "is there one in
+# Belgium?", "and then?", "ok en daarna?".
+_LEANS_ON = re.compile(r"^\W*(?:(?:ok|okay|oké|bon|d'accord|goed|oki)\W+)?(?:"
+                       r"il en (?:existe|a)|y en a|en existe-t-il|existe-t-il (?:un|une|des) tel|"
+                       r"is there (?:one|such)|are there (?:any )?(?:such|ones?)\b|"
+                       r"bestaat (?:er )?(?:zo'?n|er een dergelijke)|zijn er (?:zulke|dergelijke)|"
+                       r"and then|then what|what then|after that|et (?:en)?suite|et apr[eè]s|puis quoi|"
+                       r"en daarna|daarna|en dan|wat dan)\b", re.I)
 _TOKEN = re.compile(r"[^\W_]+(?:[-'’][^\W_]+)*", re.UNICODE)
 _ELISION = re.compile(r"^(?:l|d|j|m|n|s|t|c|qu|jusqu|lorsqu|puisqu)['’]", re.IGNORECASE)
 
@@ -64,6 +72,8 @@ def is_follow_up(question: str) -> bool:
     language = detect_language(question)
     lowered = " ".join(tokens)
     if any(lowered == c or lowered.startswith(c + " ") for c in CONNECTORS.get(language, ())):
+        return True
+    if _LEANS_ON.match(question):  # "Il en existe un en Belgique ?" names a place, not its subject
         return True
     if _names(question):  # "What is mHealthBelgium?" names its own subject
         return False

@@ -46,9 +46,13 @@ FRESH3_DIR = GOLD_DIR / "fresh3"
 FRESH4_DIR = GOLD_DIR / "fresh4"
 # A fifth, measured only at the session's start and end (never read).
 FRESH5_DIR = GOLD_DIR / "fresh5"
+# A sixth, measured with the starting code of 2026-12-07, then read; a seventh, written and
+# annotated the same day by other helpers, measured only at that session's start and end.
+FRESH6_DIR = GOLD_DIR / "fresh6"
+FRESH7_DIR = GOLD_DIR / "fresh7"
 GOLD_SETS = {"notes": GOLD_DIR, "realistic": REALISTIC_DIR, "paraphrased": PARAPHRASED_DIR, "held_out": HELD_OUT_DIR,
              "fresh": FRESH_DIR, "fresh2": FRESH2_DIR, "fresh3": FRESH3_DIR,
-             "fresh4": FRESH4_DIR, "fresh5": FRESH5_DIR}
+             "fresh4": FRESH4_DIR, "fresh5": FRESH5_DIR, "fresh6": FRESH6_DIR, "fresh7": FRESH7_DIR}
 # The sets the abstention threshold is calibrated on (the rewordings would count the realistic
 # questions three times).
 CALIBRATION_SETS = ("notes", "realistic")

@@ -412,3 +412,30 @@ def test_a_convention_asked_for_another_condition_is_said_to_be_missing_first(as
     # Heart failure has one: its facts answer, with no such gap.
     hf = assistant.ask("We run a hospital heart-failure telemonitoring project. Is there an INAMI convention for it?")
     assert hf.statements[0].role == "direct" and not any("condition" in s.text for s in hf.statements if s.role == "uncovered")
+
+
+@pytest.mark.parametrize("question,fact", [
+    # Words no earlier kind had: the heart-failure convention is how hospitals are paid today ...
+    ("How are hospitals paid for home telemonitoring of their patients today?", "hf_scope"),
+    # ... a convention is not a nomenclature code ...
+    ("Convention ou code de nomenclature pour notre télésurveillance : quelle différence ?", "hf_scope"),
+    # ... and a positive opinion is not yet reimbursement.
+    ("Het advies van de werkgroep was gunstig. Wat gebeurt er nu nog?", "about_one_year"),
+])
+def test_later_kinds_answer_with_their_facts(assistant, question, fact):
+    from assistant.plan import load_pathway
+
+    pathway = load_pathway(assistant.settings.corpus_dir)
+    answer = assistant.ask(question)
+    assert answer.direct.startswith(pathway.facts[fact].quote(answer.language)[:60])
+
+
+def test_a_part_pointing_back_is_asked_about_what_it_points_at(assistant):
+    """"… telemonitoring for our heart-failure patients. How is the hospital funded for that?" asks
+    about telemonitoring's funding (the convention), not hospital budgets in general; the same
+    for COPD first says that the sources name no convention for that condition."""
+    hf = assistant.ask("Nous voulons une app de télésurveillance pour nos patients insuffisants cardiaques. "
+                       "Comment l'hôpital est-il financé pour ça aujourd'hui ?")
+    assert "1er janvier 2025" in hf.direct
+    copd = assistant.ask("We want remote monitoring for our COPD patients at home. How is the hospital paid for that?")
+    assert copd.statements[0].role == "uncovered" and "heart-failure" in copd.statements[0].text

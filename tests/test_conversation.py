@@ -109,3 +109,13 @@ def test_answer_follows_the_language_of_the_follow_up(assistant):
 def test_history_does_not_change_a_standalone_question(assistant):
     question = "What does the mHealthBelgium validation pyramid consist of?"
     assert assistant.ask(question, history=[INAMI_EN]).to_dict() == assistant.ask(question).to_dict()
+
+
+@pytest.mark.parametrize("question", [
+    "Il en existe un en Belgique ?",  # names a country, but "il en existe" is about what was said
+    "ok en daarna?",
+    "And then?",
+    "Is there one in Belgium?",
+])
+def test_openings_that_point_back_are_follow_ups_whatever_they_name(question):
+    assert is_follow_up(question)

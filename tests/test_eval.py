@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 
 from assistant import Assistant, Settings
-from assistant.evaluation import (FRESH2_DIR, FRESH3_DIR, FRESH4_DIR, FRESH5_DIR, FRESH_DIR, HELD_OUT_DIR, PARAPHRASED_DIR, REALISTIC_DIR, Report,
+from assistant.evaluation import (FRESH2_DIR, FRESH3_DIR, FRESH4_DIR, FRESH5_DIR, FRESH6_DIR, FRESH7_DIR, FRESH_DIR, HELD_OUT_DIR, PARAPHRASED_DIR, REALISTIC_DIR, Report,
                                   calibrate_threshold, evaluate, load_gold, normalise)
 
 GOLD = load_gold()
@@ -28,6 +28,8 @@ FRESH2 = load_gold(FRESH2_DIR)
 FRESH3 = load_gold(FRESH3_DIR)
 FRESH4 = load_gold(FRESH4_DIR)
 FRESH5 = load_gold(FRESH5_DIR)
+FRESH6 = load_gold(FRESH6_DIR)
+FRESH7 = load_gold(FRESH7_DIR)
 NOTES_DIR = Path(__file__).resolve().parent.parent / "corpus" / "notes"
 
 
@@ -130,11 +132,12 @@ def _source_ids(language: str) -> set[str]:
     return {i.strip() for tag in re.findall(r"<!--\s*src:([^>]*)-->", text) for i in tag.split(",")}
 
 
-@pytest.mark.parametrize("questions", [PARAPHRASED, HELD_OUT, FRESH, FRESH2, FRESH3, FRESH4, FRESH5],
-                         ids=["paraphrased", "held_out", "fresh", "fresh2", "fresh3", "fresh4", "fresh5"])
+@pytest.mark.parametrize("questions", [PARAPHRASED, HELD_OUT, FRESH, FRESH2, FRESH3, FRESH4, FRESH5, FRESH6, FRESH7],
+                         ids=["paraphrased", "held_out", "fresh", "fresh2", "fresh3", "fresh4", "fresh5", "fresh6",
+                              "fresh7"])
 def test_other_sets_are_well_formed(questions):
     in_scope = [q for q in questions if not q.out_of_scope]
-    assert len(in_scope) >= 60 and len({q.id for q in questions}) == len(questions)
+    assert len(in_scope) >= 54 and len({q.id for q in questions}) == len(questions)
     notes = {language: _note_text(language) for language in ("fr", "nl", "en")}
     ids = {language: _source_ids(language) for language in ("fr", "nl", "en")}
     for q in in_scope:
@@ -172,6 +175,8 @@ UNSEEN_GUARDS = {  # set: (key facts, direct, out-of-scope declined, wrong refus
     "fresh3": (FRESH3, 0.58, 0.68, 0.9, 0.03),
     "fresh4": (FRESH4, 0.65, 0.75, 0.9, 0.03),
     "fresh5": (FRESH5, 0.47, 0.48, 0.83, 0.03),
+    "fresh6": (FRESH6, 0.50, 0.47, 0.9, 0.06),
+    "fresh7": (FRESH7, 0.55, 0.60, 0.83, 0.05),
 }
 
 

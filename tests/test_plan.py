@@ -144,7 +144,7 @@ def test_an_answer_naming_an_unknown_gap_is_a_clear_error(tmp_path):
     ("Dans quelle classe tombe un logiciel d'aide au diagnostic ? Quelle classe ?", "rule11_decisions"),
     ("If NIHDI does not reimburse our app, who else could pay for it?", "hospital_budget"),
     ("Welke andere financiering bestaat er naast het RIZIV?", "hospital_budget"),
-    ("Is a meditation timer considered a medical device?", "md_purpose"),
+    ("Is a meditation timer considered a medical device?", "md_software"),
     ("Is a DPIA mandatory for a medical device app?", "dpia_before"),  # the most specific kind answers
     ("Our app is CE-marked as a medical device: what is next?", None),  # the route planner's question
     ("Quels sont les critères TIC à respecter ?", "ict_criteria"),
@@ -252,7 +252,7 @@ def test_an_answer_naming_an_unknown_gap_is_a_clear_error(tmp_path):
     ("Une mutualité peut-elle introduire la demande à l'INAMI ?", "applicant_company"),
     ("La convention, elle paie qui, les hôpitaux ou les fabricants ?", "hf_paid_to_hospital"),
     ("Wallonie ou fédéral, à qui s'adresser pour la prévention ?", "federated_competences"),
-    ("Valt een app die herinneringen stuurt onder de MDR?", "md_purpose"),
+    ("Valt een app die herinneringen stuurt onder de MDR?", "md_software"),
     ("Het aanvraagdossier: wat moet erin zitten?", "sworn_statement"),
     ("Bieden ziekenfondsen een tussenkomst voor apps?", "complementary_insurance"),
     # ... but not what joining takes, nor the team it needs.

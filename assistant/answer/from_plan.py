@@ -21,7 +21,7 @@ from ..index.embeddings import embed_array
 from ..plan import Profile, load_pathway, make_plan
 from ..plan.asked import NONE, kind_classifier
 from ..retrieve.hybrid import Retrieval
-from ..retrieve.understanding import Part, Understanding
+from ..retrieve.understanding import Part, Understanding, points_back
 from ..settings import Settings
 from .cues import TYPED
 
@@ -79,7 +79,10 @@ def planned_sentences(part: Part, understanding: Understanding, language: str, c
     pathway = load_pathway(corpus_dir)
     typed = part.intent if part.intent in TYPED else ""
     situation = understanding.situation.text
-    facts = pathway.facts_asked(part.text, typed, situation)
+    # "How is the hospital funded for that?": the kind is in what "that" stands for.
+    leaning = part.query != part.text and points_back(part.text)
+    facts = (leaning and pathway.facts_asked(part.query, typed, situation)) or \
+        pathway.facts_asked(part.text, typed, situation)
     # A kind of question named in the part's own words ("could it be funded through the
     # convention rather than the apps procedure?", "how long does it take, says beMedTech?") is
     # more specific than the plan's next steps or the procedure's durations.
@@ -208,11 +211,14 @@ def known_gaps(part: Part, language: str, corpus_dir: Path, understanding: Under
     pre-submission meeting?", "is an RCT mandatory?"): said for that part instead of letting
     nearby quotes pass for an answer."""
     pathway = load_pathway(corpus_dir)
-    kind = pathway.kind_asked(part.text, part.intent if part.intent in TYPED else "")
+    typed = part.intent if part.intent in TYPED else ""
+    kind = pathway.kind_asked(part.text, typed) or pathway.kind_asked(part.query, typed)
     asked = pathway.gaps_asked(part.text) + [g for g in (kind.gaps if kind else ()) if g not in pathway.gaps_asked(part.text)]
     conditions = understanding.situation.conditions if understanding else ()
-    if _CONVENTION.search(part.text) and conditions and "heart failure" not in conditions:
-        # "Which INAMI convention is there for COPD telemonitoring?": only heart failure has one.
+    if (_CONVENTION.search(part.text) or (kind and kind.facts[0] in _HEART_FAILURE_FACTS)) and conditions \
+            and "heart failure" not in conditions:
+        # "Which INAMI convention is there for COPD telemonitoring?", "how are hospitals paid for
+        # remote monitoring of our cancer patients?": only heart failure has one.
         asked.append("no_condition_convention")
     return [pathway.gaps[g](language) for g in asked]
 
@@ -225,4 +231,6 @@ def leading_gaps(language: str, corpus_dir: Path) -> frozenset[str]:
 
 
 LEADING_GAPS = ("no_condition_convention",)
+# A kind answered by the heart-failure convention's own facts.
+_HEART_FAILURE_FACTS = frozenset({"hf_scope", "hf_patients", "hf_paid_to_hospital", "hf_hospital_joins", "hf_app_requirements"})
 _CONVENTION = re.compile(r"\b(?:convention|conventie|overeenkomst)\b", re.I)

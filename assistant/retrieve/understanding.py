@@ -419,6 +419,16 @@ _FOR_THAT = re.compile(r"\b(?:for|pour|voor)\s+(?:that|this|it|ça|ca|cela|ceci|
                        r"\b(?:daarvoor|hiervoor|ervoor|daarvan|là-dessus)\b", re.I)
 
 
+def points_back(text: str) -> bool:
+    """Whether a part asks about something said before it ("how is the hospital funded for
+    that?"): its subject is in its query, not in its own words."""
+    return bool(_POINTS_BACK.search(text) or _FOR_THAT.search(text) or _FOR_THAT_INSIDE.search(text))
+
+
+# "Comment l'hôpital est financé pour ça actuellement ?"
+_FOR_THAT_INSIDE = re.compile(r"\b(?:for|pour|voor)\s+(?:that|ça|ca|cela|dat)\b", re.I)
+
+
 def _points_back_at(sentences: list[str], i: int) -> bool:
     """"Hospitals ask whether we are in the convention. What does that mean?": the reported
     question is the situation the next one asks about."""
