@@ -180,6 +180,16 @@ def test_a_foreign_name_counts_for_the_part_that_asks_about_it():
     assert follow.foreign_in(follow.parts[0]) and follow.foreign_in(follow.parts[1])
 
 
+@pytest.mark.parametrize("question,foreign", [
+    ("Who has to register the device with the FAGG?", ()),  # the verb, not France's HAS
+    ("It would be nice to know who pays. Which body decides?", ()),
+    ("Does a HAS opinion count in Belgium?", ("HAS",)),
+    ("Is NICE's early value assessment recognised by NIHDI?", ("NICE",)),
+])
+def test_acronyms_that_are_english_words_count_only_in_capitals(question, foreign):
+    assert understand(question, "en").foreign == foreign
+
+
 @pytest.mark.parametrize("question,language", [
     ("Is there a temporary reimbursement route in Belgium like DiGA in Germany?", "en"),
     ("Existe-t-il en Belgique un équivalent de la DiGA allemande ?", "fr"),

@@ -104,8 +104,9 @@ _FOREIGN = re.compile(
     r"\b(?:germany|allemagne|duitsland|deutschland|german|allemande?|duitse|france|french|fran[çc]aise?|frankrijk|"
     r"netherlands|pays-bas|nederland|dutch|n[ée]erlandaise?|usa|u\.s\.|united states|[ée]tats-unis|verenigde staten|"
     r"america|am[ée]rique|amerika|uk|england|angleterre|engeland|britain|canada|qu[ée]bec|switzerland|suisse|zwitserland|"
-    r"spain|espagne|spanje|italy|italie|itali[ëe]|fda|510\(?k\)?|bfarm|diga|pecan|nhs|nice|zorginstituut|"
-    r"zorgverzekeraars?|has\b(?= ))", re.I)
+    r"spain|espagne|spanje|italy|italie|itali[ëe]|fda|510\(?k\)?|bfarm|diga|pecan|nhs|zorginstituut|"
+    # France's HAS and England's NICE only in capitals: "who has to register?", "nice to have".
+    r"zorgverzekeraars?|(?-i:HAS\b)|(?-i:NICE\b))", re.I)
 
 # A country named as where something comes from ("a cost-effectiveness study from the
 # Netherlands", "made in Germany") is not a question about that country's procedure.
