@@ -439,3 +439,13 @@ def test_a_part_pointing_back_is_asked_about_what_it_points_at(assistant):
     assert "1er janvier 2025" in hf.direct
     copd = assistant.ask("We want remote monitoring for our COPD patients at home. How is the hospital paid for that?")
     assert copd.statements[0].role == "uncovered" and "heart-failure" in copd.statements[0].text
+
+
+@pytest.mark.parametrize("question,expected", [
+    ("Our request received a favourable opinion from the working group. What remains to be done?", "one year"),
+    ("Wij zijn verdeler in Gent van een Duitse app. Welke verplichtingen hebben we tegenover het FAGG?", "distributeurs"),
+])
+def test_a_question_about_what_the_statement_before_it_says(assistant, question, expected):
+    """The kind of question is in the statement: "we got a positive opinion", "we are a
+    distributor"; the question itself only asks "what now?" or "which duties?"."""
+    assert expected in normalise(assistant.ask(question).direct)

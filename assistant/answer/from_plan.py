@@ -95,6 +95,10 @@ def planned_sentences(part: Part, understanding: Understanding, language: str, c
         # convention. What does that mean?": the part is asked of the subject of the part or the
         # statement before it, which its query carries.
         facts = pathway.facts_asked(part.query, typed, situation)
+    if not facts and situation and part is understanding.parts[0]:
+        # "We got a positive opinion. What still has to happen?": what is asked is said in the
+        # statement before the question.
+        facts = pathway.facts_asked(f"{situation} {part.text}", typed, situation)
     if not facts and guess_kind is not None:
         # No pattern knows these words: the kind its example wordings are closest to, if any.
         guessed = guess_kind(part)
