@@ -628,3 +628,12 @@ def test_a_gap_is_not_said_for_what_the_sources_state(pathway):
     assert pathway.gaps_asked("Who is the contact person at INAMI for apps?") == ["contact"]
     assert pathway.gaps_asked("Vous auriez une adresse mail directe ?") == ["contact"]
     assert "contact" not in pathway.gaps_asked("What is the FAGG's e-mail address for notifications?")
+
+
+@pytest.mark.parametrize("question,kind", [
+    ("Faut-il encore notifier quelque chose à l'AFMPS avant de vendre ?", "notification_duty"),  # "quelque" is not "quel"
+    ("Kunnen we een vooroverleg met het RIZIV plannen?", "presubmission"),
+])
+def test_look_alike_words_do_not_hide_a_kind(question, kind):
+    pathway = load_pathway(CORPUS)
+    assert pathway.kind_asked(question) is pathway.answers[kind]

@@ -290,3 +290,9 @@ def test_a_claim_followed_by_is_that_true_is_the_question(question, language):
     assert len(parts) == 1
     claim = question.split(".")[0]
     assert parts[0].text.startswith(claim)
+
+
+def test_est_ce_payant_asks_for_a_fee():
+    u = understand("Faut-il notifier l'app à l'AFMPS, et est-ce payant ?", "fr")
+    assert [p.intent for p in u.parts][-1] == "cost"
+    assert understand("Can the patient pay for the app himself?", "en").parts[0].intent == "yesno"

@@ -320,7 +320,8 @@ _REQUEST = re.compile(r"^(?:can|could|would) you\b|^(?:pouvez|pourriez|peux|pour
 
 # Words of paying that name no amount: "can the patient pay for the app himself?" asks whether
 # he may, a yes/no; an amount word ("how much", "cost", "fee", "free") makes it a cost.
-_PAYING = re.compile(r"\bpay\b|\bpayer\b|\bpayant\w*|\bbetalen\b", re.I)
+# "Est-ce payant ?" asks whether there is a fee: "payant" is not one of them.
+_PAYING = re.compile(r"\bpay\b|\bpayer\b|\bbetalen\b", re.I)
 
 
 def intent_of(text: str) -> str:
