@@ -633,6 +633,7 @@ def test_a_gap_is_not_said_for_what_the_sources_state(pathway):
 @pytest.mark.parametrize("question,kind", [
     ("Faut-il encore notifier quelque chose à l'AFMPS avant de vendre ?", "notification_duty"),  # "quelque" is not "quel"
     ("Kunnen we een vooroverleg met het RIZIV plannen?", "presubmission"),
+    ("Can a wellness app with no CE mark still be listed on mHealthBelgium?", "mhealthbelgium_listing"),  # not "still have to"
 ])
 def test_look_alike_words_do_not_hide_a_kind(question, kind):
     pathway = load_pathway(CORPUS)
