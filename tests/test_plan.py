@@ -202,7 +202,7 @@ def test_an_answer_naming_an_unknown_gap_is_a_clear_error(tmp_path):
     ("Faut-il d'abord atteindre le niveau M3 ?", "direct_to_inami"),
     # Kinds added for facts founders ask about outside the route's steps.
     ("Do we have to sign some sworn statement for eHealth?", "sworn_statement"),
-    ("Quelles pièces joindre à la demande de remboursement INAMI ?", "sworn_statement"),
+    ("Quelles pièces joindre à la demande de remboursement INAMI ?", "gnius_three_steps"),
     ("Our device is class I, is a notified body involved?", "class_i_self"),
     ("Hoe raken we tot niveau M2?", "level2_admissible"),
     ("Is connecting to eHealth free or is there a fee?", "ehealth_free"),
@@ -222,7 +222,7 @@ def test_an_answer_naming_an_unknown_gap_is_a_clear_error(tmp_path):
     ("Is the HDA the same as the EHDS health data access body?", "hda_mission"),
     ("For M3, do we need a Belgian study or is foreign data fine?", "m3_evidence"),
     ("What kind of proof does INAMI expect to see before reimbursing?", "m3_evidence"),
-    ("Qu'est-ce qu'on met dans le dossier de demande ?", "sworn_statement"),
+    ("Qu'est-ce qu'on met dans le dossier de demande ?", "gnius_three_steps"),
     ("La prévention, c'est régional ou fédéral ?", "federated_competences"),
     ("Is this Class IIb under the MDR, or could we argue for IIa?", "rule11_decisions"),
     # Widened after the fifth unseen set.
@@ -245,7 +245,7 @@ def test_an_answer_naming_an_unknown_gap_is_a_clear_error(tmp_path):
     ("Patiënten laten betalen, mag dat?", "patient_pays"),
     ("Can we file the request ourselves?", "applicant_company"),
     ("Who evaluates the reimbursement file at RIZIV?", "working_group"),
-    ("Who decides whether an app reaches M3 at NIHDI?", "m3_display"),
+    ("Who decides whether an app reaches M3 at NIHDI?", "pyramid_bodies"),
     ("What does M3 actually get you?", "m3_reimbursement_level"),
     # Widened after the seventh unseen set.
     ("Comment on passe en M2 ?", "level2_admissible"),
@@ -253,7 +253,7 @@ def test_an_answer_naming_an_unknown_gap_is_a_clear_error(tmp_path):
     ("La convention, elle paie qui, les hôpitaux ou les fabricants ?", "hf_paid_to_hospital"),
     ("Wallonie ou fédéral, à qui s'adresser pour la prévention ?", "federated_competences"),
     ("Valt een app die herinneringen stuurt onder de MDR?", "md_software"),
-    ("Het aanvraagdossier: wat moet erin zitten?", "sworn_statement"),
+    ("Het aanvraagdossier: wat moet erin zitten?", "gnius_three_steps"),
     ("Bieden ziekenfondsen een tussenkomst voor apps?", "complementary_insurance"),
     # ... but not what joining takes, nor the team it needs.
     ("Which staff must a hospital have to join the heart failure convention?", None),
@@ -279,8 +279,8 @@ def test_an_answer_naming_an_unknown_gap_is_a_clear_error(tmp_path):
     ("Wat is de kans dat een aanvraag aanvaard wordt?", "legacy_five"),
     ("Could our telemonitoring be funded through the heart failure convention instead?", "hf_paid_to_hospital"),
     ("Volgens beMedTech, werkt het systeem?", "cavalier_years"),
-    ("Quel est le contenu exact du dossier de demande ?", "sworn_statement"),
-    ("What are the contents of the application file?", "sworn_statement"),
+    ("Quel est le contenu exact du dossier de demande ?", "gnius_three_steps"),
+    ("What are the contents of the application file?", "gnius_three_steps"),
     ("Is an interface in French and Dutch enough, or is German needed as well?", "three_languages"),
     ("Onze app bestaat enkel in het Nederlands en Engels, volstaat dat?", "three_languages"),
     ("Faut-il une version allemande de l'application ?", "three_languages"),
@@ -638,3 +638,14 @@ def test_a_gap_is_not_said_for_what_the_sources_state(pathway):
 def test_look_alike_words_do_not_hide_a_kind(question, kind):
     pathway = load_pathway(CORPUS)
     assert pathway.kind_asked(question) is pathway.answers[kind]
+
+
+@pytest.mark.parametrize("question,first", [
+    ("Wie beslist of een app op M3 komt, het RIZIV of mHealthBelgium?", "pyramid_bodies"),
+    ("If INAMI asks us for more information, is the evaluation period extended?", "evaluation_extension"),
+    ("Should we become a member of beMedTech, and what do they say about reimbursement?", "bemedtech_members"),
+    ("Welke stukken moeten in ons aanvraagdossier voor het RIZIV?", "gnius_three_steps"),
+])
+def test_a_detail_of_the_question_chooses_the_fact_that_leads(question, first):
+    pathway = load_pathway(CORPUS)
+    assert pathway.facts_asked(question)[0] == first
