@@ -449,3 +449,10 @@ def test_a_question_about_what_the_statement_before_it_says(assistant, question,
     """The kind of question is in the statement: "we got a positive opinion", "we are a
     distributor"; the question itself only asks "what now?" or "which duties?"."""
     assert expected in normalise(assistant.ask(question).direct)
+
+
+def test_a_route_asked_step_by_step_gets_the_plan(assistant):
+    """"In what order: CE marking, FAGG notification, M1, M2, then INAMI?" names steps, and asks
+    the route: the plan's steps answer it, not the FAGG's web portal."""
+    ans = assistant.ask("Dans quel ordre on enchaîne : marquage CE, notification FAGG, M1, M2 ?")
+    assert ans.parts[0].intent == "steps" and "trois étapes" in ans.direct

@@ -37,7 +37,11 @@ def applies(part: Part, understanding: Understanding, corpus_dir: Path) -> bool:
         return False
     if not understanding.situation.empty:
         return True
-    return bool(_REIMBURSED.search(part.query)) and not _OTHER_STEP.search(part.text)
+    # "In what order: CE marking, FAGG notification, M1, M2, then INAMI?", "the sequence from CE
+    # marking to the first reimbursed patient": the route, though it names steps.
+    route = bool(_ROUTE.search(part.text)) and (bool(_REIMBURSED.search(part.query)) or
+                                                len(set(m.group(0).lower() for m in _STEP_NAME.finditer(part.text))) >= 2)
+    return route or (bool(_REIMBURSED.search(part.query)) and not _OTHER_STEP.search(part.text))
 
 
 def applies_duration(part: Part, understanding: Understanding, corpus_dir: Path) -> bool:
@@ -56,11 +60,12 @@ def applies_duration(part: Part, understanding: Understanding, corpus_dir: Path)
 _OTHER_STEP = re.compile(r"AFMPS|FAGG|FAMHP|notif|organisme notifi|notified body|aangemelde instantie|\bCE\b|"
                          r"eHealth|DPIA|AIPD|\bGEB\b|mHealthBelgium|convention|overeenkomst|h[oô]pita|ziekenhui",
                          re.I)
+_STEP_NAME = re.compile(r"\bCE\b|AFMPS|FAGG|FAMHP|\bM[123]\b|eHealth|INAMI|RIZIV|NIHDI|mHealthBelgium", re.I)
 _REIMBURSEMENT = re.compile(r"INAMI|RIZIV|NIHDI|rembours|reimburs|terugbet", re.I)
 _REIMBURSED = re.compile(r"rembours|reimburs|terugbet", re.I)
 # Asking for the route itself ("in what order: CE, FAMHP, eHealth?"), which the plan answers even
 # when the part names a step that a kind of question covers.
-_ROUTE = re.compile(r"\border\b|\bordre\b|\bvolgorde\b|\bnext steps?\b|\bwhat next\b|\bla suite\b|"
+_ROUTE = re.compile(r"\border\b|\bordre\b|\bvolgorde\b|\bsequence\b|\bs[ée]quence\b|\benchain\w*|\benchaîn\w*|\bnext steps?\b|\bwhat next\b|\bla suite\b|"
                     r"\bprochaines? [ée]tapes?\b|\bvolgende stap|\b[ée]tapes\b|\bstappen\b|\bsteps\b|\broute\b|"
                     r"\broad ?map\b|\btraje[ct]t?\b|\bparcours\b|"
                     # "what do we do first?"
