@@ -645,6 +645,9 @@ def test_look_alike_words_do_not_hide_a_kind(question, kind):
     ("If INAMI asks us for more information, is the evaluation period extended?", "evaluation_extension"),
     ("Should we become a member of beMedTech, and what do they say about reimbursement?", "bemedtech_members"),
     ("Welke stukken moeten in ons aanvraagdossier voor het RIZIV?", "gnius_three_steps"),
+    ("Is rule 11 relevant for us, or is our reminder app not a medical device at all?", "md_software"),
+    ("We zijn een Duits bedrijf zonder Belgische vestiging: kunnen we op mHealthBelgium staan?", "mhb_asks"),
+    ("Bestaat er voor hartfalen al een overeenkomst waar ons ziekenhuis kan instappen?", "hf_scope"),
 ])
 def test_a_detail_of_the_question_chooses_the_fact_that_leads(question, first):
     pathway = load_pathway(CORPUS)
