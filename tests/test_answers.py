@@ -456,3 +456,11 @@ def test_a_route_asked_step_by_step_gets_the_plan(assistant):
     the route: the plan's steps answer it, not the FAGG's web portal."""
     ans = assistant.ask("Dans quel ordre on enchaîne : marquage CE, notification FAGG, M1, M2 ?")
     assert ans.parts[0].intent == "steps" and "trois étapes" in ans.direct
+
+
+def test_what_to_do_first_is_the_next_step_before_the_procedure_in_short(assistant):
+    """Once CE marked, "what next?" opens with INAMI's procedure in short; "what do we do
+    first?" asks for the next step itself."""
+    first = assistant.ask("Our app is CE marked, class I. What should we do first?")
+    later = assistant.ask("Our app is CE marked, class I. What are the next steps?")
+    assert "G_NIUS" not in first.direct and "G_NIUS" in later.direct

@@ -63,14 +63,16 @@ _OTHER_STEP = re.compile(r"AFMPS|FAGG|FAMHP|notif|organisme notifi|notified body
 _STEP_NAME = re.compile(r"\bCE\b|AFMPS|FAGG|FAMHP|\bM[123]\b|eHealth|INAMI|RIZIV|NIHDI|mHealthBelgium", re.I)
 _REIMBURSEMENT = re.compile(r"INAMI|RIZIV|NIHDI|rembours|reimburs|terugbet", re.I)
 _REIMBURSED = re.compile(r"rembours|reimburs|terugbet", re.I)
+_FIRST_WORDS = (r"\bfirst\b|\beerst\b|\bals eerste\b|\bd.abord\b|\ben premier\b|\bpar o[uù] commencer\b|\bpar quoi (?:on )?commence\w*|"
+                r"\bwaar (?:moeten we )?(?:beginnen|starten)\b|\bwhere (?:do we|to|should we) start\b")
 # Asking for the route itself ("in what order: CE, FAMHP, eHealth?"), which the plan answers even
 # when the part names a step that a kind of question covers.
 _ROUTE = re.compile(r"\border\b|\bordre\b|\bvolgorde\b|\bsequence\b|\bs[ée]quence\b|\benchain\w*|\benchaîn\w*|\bnext steps?\b|\bwhat next\b|\bla suite\b|"
                     r"\bprochaines? [ée]tapes?\b|\bvolgende stap|\b[ée]tapes\b|\bstappen\b|\bsteps\b|\broute\b|"
                     r"\broad ?map\b|\btraje[ct]t?\b|\bparcours\b|"
                     # "what do we do first?"
-                    r"\bfirst\b|\beerst\b|\bals eerste\b|\bd.abord\b|\ben premier\b|\bpar o[uù] commencer\b|\bpar quoi (?:on )?commence\w*|"
-                    r"\bwaar (?:moeten we )?(?:beginnen|starten)\b|\bwhere (?:do we|to|should we) start\b", re.I)
+                    + _FIRST_WORDS, re.I)
+_FIRST = re.compile(_FIRST_WORDS, re.I)
 
 
 def planned_sentences(part: Part, understanding: Understanding, language: str, corpus_dir: Path,
@@ -92,7 +94,8 @@ def planned_sentences(part: Part, understanding: Understanding, language: str, c
     # convention rather than the apps procedure?", "how long does it take, says beMedTech?") is
     # more specific than the plan's next steps or the procedure's durations.
     if applies(part, understanding, corpus_dir) and (not facts or _ROUTE.search(part.text)):
-        return "steps", next_step_sentences(understanding, language, corpus_dir, prompts_dir)
+        return "steps", next_step_sentences(understanding, language, corpus_dir, prompts_dir,
+                                            first_step=bool(_FIRST.search(part.text)))
     if applies_duration(part, understanding, corpus_dir) and not facts:
         return "duration", duration_sentences(language, corpus_dir)
     if not facts and part.query != part.text:
@@ -148,8 +151,9 @@ def duration_sentences(language: str, corpus_dir: Path) -> list[tuple[str, str]]
 
 
 def next_step_sentences(understanding: Understanding, language: str, corpus_dir: Path,
-                        prompts_dir: Path) -> list[tuple[str, str]]:
-    """(note topic, quoted sentence) for each next step of the plan, in order."""
+                        prompts_dir: Path, first_step: bool = False) -> list[tuple[str, str]]:
+    """(note topic, quoted sentence) for each next step of the plan, in order. `first_step`: the
+    founder asks what to do first, which the next step answers before the procedure in short."""
     pathway = load_pathway(corpus_dir)
     plan = make_plan(Profile.from_situation(understanding.situation, language), pathway, prompts_dir)
     chosen = [pathway.step(s.id).lead_fact for s in plan.next_steps[:MAX_STEPS]]
@@ -165,7 +169,7 @@ def next_step_sentences(understanding: Understanding, language: str, corpus_dir:
         # founder who still has to get there.
         overview = [f for f in OVERVIEW if f not in chosen]
         # After CE marking, what is left is that procedure: it comes first, then the step at hand.
-        first = understanding.situation.empty or plan.step("ce_marking").status == "done"
+        first = understanding.situation.empty or (plan.step("ce_marking").status == "done" and not first_step)
         chosen = overview + chosen if first else chosen + overview
     if plan.route == "convention":
         chosen = convention + [f for f in chosen if f not in convention]
