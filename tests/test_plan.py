@@ -652,3 +652,17 @@ def test_look_alike_words_do_not_hide_a_kind(question, kind):
 def test_a_detail_of_the_question_chooses_the_fact_that_leads(question, first):
     pathway = load_pathway(CORPUS)
     assert pathway.facts_asked(question)[0] == first
+
+
+@pytest.mark.parametrize("question,gap", [
+    ("Mogen de gezondheidsgegevens van onze app op servers in de VS staan?", "hosting"),
+    ("Can we host patient data on AWS in Ireland?", "hosting"),
+    ("Combien de temps faut-il à un organisme notifié pour délivrer le certificat CE ?", "notified_body_time"),
+    ("Het advies was negatief. Kunnen we in beroep gaan?", "after_decision"),
+])
+def test_questions_the_sources_do_not_answer_are_recognised(question, gap):
+    assert gap in load_pathway(CORPUS).gaps_asked(question)
+
+
+def test_an_ehealth_certificates_validity_is_not_a_notified_body_gap():
+    assert load_pathway(CORPUS).gaps_asked("Hoe lang blijft een eHealth-certificaat geldig?") == []
