@@ -648,7 +648,16 @@ def test_look_alike_words_do_not_hide_a_kind(question, kind):
     ("Is rule 11 relevant for us, or is our reminder app not a medical device at all?", "md_software"),
     ("We zijn een Duits bedrijf zonder Belgische vestiging: kunnen we op mHealthBelgium staan?", "mhb_asks"),
     ("Bestaat er voor hartfalen al een overeenkomst waar ons ziekenhuis kan instappen?", "hf_scope"),
+    ("Who reviews the clinical evidence for M3?", "working_group"),
+    ("Can we apply for reimbursement ourselves or do we need a Belgian representative?", "applicant_company"),
 ])
+
+
+def test_what_the_founder_says_the_product_does_chooses_the_fact():
+    """"It only displays the readings, no diagnosis. Is it a medical device?": the MDR's
+    exclusion of software that only stores or displays data answers first."""
+    pathway = load_pathway(CORPUS)
+    assert pathway.facts_asked("Is it a medical device then?", "", "Our software only displays readings, no diagnosis.")[0] == "md_outside"
 def test_a_detail_of_the_question_chooses_the_fact_that_leads(question, first):
     pathway = load_pathway(CORPUS)
     assert pathway.facts_asked(question)[0] == first
