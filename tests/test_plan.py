@@ -652,12 +652,6 @@ def test_look_alike_words_do_not_hide_a_kind(question, kind):
     ("Can we apply for reimbursement ourselves or do we need a Belgian representative?", "applicant_company"),
 ])
 
-
-def test_what_the_founder_says_the_product_does_chooses_the_fact():
-    """"It only displays the readings, no diagnosis. Is it a medical device?": the MDR's
-    exclusion of software that only stores or displays data answers first."""
-    pathway = load_pathway(CORPUS)
-    assert pathway.facts_asked("Is it a medical device then?", "", "Our software only displays readings, no diagnosis.")[0] == "md_outside"
 def test_a_detail_of_the_question_chooses_the_fact_that_leads(question, first):
     pathway = load_pathway(CORPUS)
     assert pathway.facts_asked(question)[0] == first
@@ -682,3 +676,10 @@ def test_look_alikes_of_gaps_are_not_gaps():
     pathway = load_pathway(CORPUS)
     assert pathway.gaps_asked("Hoe lang blijft een eHealth-certificaat geldig?") == []
     assert pathway.gaps_asked("What does the new version of the pyramid say about level 2?") == []
+
+
+def test_what_the_founder_says_the_product_does_chooses_the_fact():
+    """"It only displays the readings, no diagnosis. Is it a medical device?": the MDR's
+    exclusion of software that only stores or displays data answers first."""
+    pathway = load_pathway(CORPUS)
+    assert pathway.facts_asked("Is it a medical device then?", "", "Our software only displays readings, no diagnosis.")[0] == "md_outside"
