@@ -464,3 +464,22 @@ def test_what_to_do_first_is_the_next_step_before_the_procedure_in_short(assista
     first = assistant.ask("Our app is CE marked, class I. What should we do first?")
     later = assistant.ask("Our app is CE marked, class I. What are the next steps?")
     assert "G_NIUS" not in first.direct and "G_NIUS" in later.direct
+
+
+def test_whats_next_typed_without_apostrophe_gets_the_route_and_its_cost_gap(assistant):
+    from assistant.plan import load_pathway
+
+    pathway = load_pathway(assistant.settings.corpus_dir)
+    ans = assistant.ask("we're a small startup, class IIa app for asthma, CE marked last month. whats next, "
+                        "and does it cost anything?")
+    assert ans.parts[0].intent == "steps" and "G_NIUS" in ans.direct
+    cost = ans.statements_of(1)
+    assert cost[0].role == "uncovered" and cost[0].text == pathway.gaps["request_fee"]("en")
+
+
+@pytest.mark.parametrize("question", [
+    "Nous avons un marquage CE obtenu en Allemagne, est-ce que ça suffit pour vendre en Belgique ?",
+    "Our app has FDA clearance in the US. Does that count for the RIZIV?",
+])
+def test_another_country_in_the_founders_situation_does_not_refuse_a_belgian_question(assistant, question):
+    assert not assistant.ask(question).abstained

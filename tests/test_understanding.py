@@ -296,3 +296,9 @@ def test_est_ce_payant_asks_for_a_fee():
     u = understand("Faut-il notifier l'app à l'AFMPS, et est-ce payant ?", "fr")
     assert [p.intent for p in u.parts][-1] == "cost"
     assert understand("Can the patient pay for the app himself?", "en").parts[0].intent == "yesno"
+
+
+def test_a_part_naming_a_belgian_body_asks_about_belgium():
+    u = understand("We have FDA 510(k) clearance. Does that help with the RIZIV? And how does the German DiGA work?", "en")
+    assert u.foreign_in(u.parts[0]) == [] and u.foreign_in(u.parts[-1])
+    assert understand("Notre marquage CE a été obtenu en Allemagne, ça suffit ?", "fr").foreign == ()

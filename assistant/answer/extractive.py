@@ -22,7 +22,7 @@ from ..settings import Settings
 from ..retrieve.spelling import speller_for
 from ..types import Answer, AnswerPart, Chunk, Citation, Hit, Statement
 from ..retrieve.hybrid import glossary
-from ..retrieve.understanding import INTENT_CUES, Part, Understanding, fold, understand
+from ..retrieve.understanding import INTENT_CUES, Part, Understanding, fold, names_belgian_body, understand
 from . import from_plan
 from .cues import QUERY_HINTS, TYPED, dangles, holds
 
@@ -164,6 +164,10 @@ def _gather(part: Part, whole: Retrieval, index: Index, language: str, settings:
     strangers = [n for n in unknown_names(part.text, own.generation.lexical.vocabulary)
                  if fold(n) not in understanding.context_names]
     strangers += [n for n in understanding.foreign_in(part) if n not in strangers]
+    if strangers and names_belgian_body(part.text):
+        # "We got CE via TÜV SÜD in Munich, is that ok for NIHDI?": the names are the founder's
+        # situation; the question is about a Belgian body the sources cover.
+        strangers = strangers[:1]
     return _PartEvidence(part, own, evidence, candidates,
                          confidence(own, evidence, best_cosine, part.query, language, len(strangers)),
                          planned=bool(kind and planned) and not understanding.foreign_in(part),

@@ -56,6 +56,15 @@ def applies_duration(part: Part, understanding: Understanding, corpus_dir: Path)
             or bool(_REIMBURSEMENT.search(part.query)) or bool(_REIMBURSEMENT.search(understanding.question)))
 
 
+def applies_cost(part: Part, understanding: Understanding, corpus_dir: Path) -> bool:
+    """"Does it cost anything?" about the route (after "what next?"): the sources state no fee
+    for INAMI's request, which is said first (a "cost per QALY" threshold is not a fee). A part about another step's cost ("what
+    does a notified body cost?") has its own gap or facts."""
+    if part.intent != "cost" or _OTHER_STEP.search(part.text) or load_pathway(corpus_dir).gaps_asked(part.text):
+        return False
+    return any(p.intent == "steps" for p in understanding.parts)
+
+
 # Names of steps other than INAMI's procedure, and of the procedure itself, in the three languages.
 _OTHER_STEP = re.compile(r"AFMPS|FAGG|FAMHP|notif|organisme notifi|notified body|aangemelde instantie|\bCE\b|"
                          r"eHealth|DPIA|AIPD|\bGEB\b|mHealthBelgium|convention|overeenkomst|h[oô]pita|ziekenhui",
@@ -227,6 +236,8 @@ def known_gaps(part: Part, language: str, corpus_dir: Path, understanding: Under
     typed = part.intent if part.intent in TYPED else ""
     kind = pathway.kind_asked(part.text, typed) or pathway.kind_asked(part.query, typed)
     asked = pathway.gaps_asked(part.text) + [g for g in (kind.gaps if kind else ()) if g not in pathway.gaps_asked(part.text)]
+    if understanding and not kind and "request_fee" not in asked and applies_cost(part, understanding, corpus_dir):
+        asked.append("request_fee")
     conditions = understanding.situation.conditions if understanding else ()
     if (_CONVENTION.search(part.text) or (kind and kind.facts[0] in _HEART_FAILURE_FACTS)) and conditions \
             and "heart failure" not in conditions:
@@ -243,7 +254,7 @@ def leading_gaps(language: str, corpus_dir: Path) -> frozenset[str]:
     return frozenset(pathway.gaps[g](language) for g in LEADING_GAPS)
 
 
-LEADING_GAPS = ("no_condition_convention",)
+LEADING_GAPS = ("no_condition_convention", "request_fee")
 # A kind answered by the heart-failure convention's own facts.
 _HEART_FAILURE_FACTS = frozenset({"hf_scope", "hf_patients", "hf_paid_to_hospital", "hf_hospital_joins", "hf_app_requirements"})
 _CONVENTION = re.compile(r"\b(?:convention|conventie|overeenkomst)\b", re.I)

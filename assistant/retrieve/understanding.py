@@ -55,7 +55,7 @@ _CUES: dict[str, str] = {
            r"\bquel(?:le)?s? (?:organisme|autorit[ée]|institution|instance|administration)|\bwie\b|"
            r"\bwelke (?:instantie|instelling|organisatie|overheid|administratie)|\bto whom\b|\bà qui\b|\bbij wie\b|"
            r"\bcontact",
-    "steps": r"\bnext steps?\b|\bwhat (?:now|next)\b|\bsteps?\b|\bprocedure|\bthe process\b|\broad ?map|\broute\b|"
+    "steps": r"\bnext steps?\b|\bwhat (?:now|next)\b|\bwh?at'?s (?:now|next)\b|\bwhat nxt\b|\bsteps?\b|\bprocedure|\bthe process\b|\broad ?map|\broute\b|"
              r"\bin what order\b|\bhow (?:do|can|should|would) (?:i|we|you|one)\b|\bhow to\b|\bwhere (?:do|should) (?:i|we) start|"
              r"[ée]tapes?\b|\bla suite\b|\bque (?:faut-il|dois-je|devons-nous) faire\b|\bque faire\b|\bcomment\b|"
              r"\bmarche à suivre\b|\bproc[ée]dure|\bdans quel ordre\b|\bpar où commencer\b|\bvolgende stap|\bstappen\b|"
@@ -108,9 +108,14 @@ _FOREIGN = re.compile(
     # France's HAS and England's NICE only in capitals: "who has to register?", "nice to have".
     r"zorgverzekeraars?|(?-i:HAS\b)|(?-i:NICE\b))", re.I)
 
+# Belgian bodies and Belgium itself: a part naming one asks about the Belgian route.
+_BELGIAN_BODY = re.compile(r"\b(?:INAMI|RIZIV|NIHDI|AFMPS|FAGG|FAMHP|mHealthBelgium|eHealth|Belgi(?:um|que|[eë])|belges?|Belgische?|"
+                           r"Belgian)\b", re.I)
 # A country named as where something comes from ("a cost-effectiveness study from the
 # Netherlands", "made in Germany") is not a question about that country's procedure.
 _ORIGIN = re.compile(r"\b(?:from|uit|van|provenant d[eu]s?|venant d[eu]s?|made in|gemaakt in|based in|gevestigd in|"
+                     r"obtenue? (?:en|aux?)|obtained in|granted in|issued in|d[ée]livr[ée]e? (?:en|aux?)|verkregen in|behaald in|"
+                     r"certifi(?:ed|[ée]e?) (?:in|en|aux?)|gecertificeerd in|approved in|cleared in|"
                      r"bas[ée]e?s? (?:en|aux|au))\s+(?:the |de |het |les |la |l')?$", re.I)
 # "Can a Dutch manufacturer apply to INAMI?": the nationality of the asker, not another country's
 # procedure.
@@ -269,7 +274,16 @@ class Understanding:
         and is there anything like the German DiGA here?" asks its first part about Belgium."""
         first = bool(self.parts) and part == self.parts[0]
         asked = part.text if first else part.query
+        if names_belgian_body(part.text):
+            # "We have FDA 510(k) clearance: does that help with the RIZIV?" asks about Belgium's
+            # route; the other country is the founder's situation.
+            return []
         return [name for name in self.foreign if name in asked]
+
+
+def names_belgian_body(text: str) -> bool:
+    """Whether the text names a Belgian body (INAMI, FAMHP, mHealthBelgium, eHealth) or Belgium."""
+    return bool(_BELGIAN_BODY.search(text))
 
 
 def fold(text: str) -> str:
@@ -326,7 +340,7 @@ _PAYING = re.compile(r"\bpay\b|\bpayer\b|\bbetalen\b", re.I)
 
 def intent_of(text: str) -> str:
     lowered = _LEAD.sub("", text.strip().lower())
-    if re.search(r"\bwhat(?:'s| is)? next\b|\bwhat now\b|\bet maintenant\b|\bwat nu\b", lowered):
+    if re.search(r"\bwh?at(?:'?s| is)? next\b|\bwhat now\b|\bet maintenant\b|\bwat nu\b", lowered):
         return "steps"
     if _WHO_FIRST.match(lowered) and not INTENT_CUES["cost"].search(lowered):
         return "who"  # "Wie beoordeelt zo'n dossier?" asks who, whatever "dossier" suggests
