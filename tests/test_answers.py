@@ -483,3 +483,13 @@ def test_whats_next_typed_without_apostrophe_gets_the_route_and_its_cost_gap(ass
 ])
 def test_another_country_in_the_founders_situation_does_not_refuse_a_belgian_question(assistant, question):
     assert not assistant.ask(question).abstained
+
+
+def test_a_question_the_sources_are_known_not_to_answer_is_said_not_refused(assistant):
+    """"We store the data on AWS in Frankfurt. Is that allowed?" scores low against the notes,
+    which say nothing on hosting: the answer says so rather than declining the question."""
+    from assistant.plan import load_pathway
+
+    pathway = load_pathway(assistant.settings.corpus_dir)
+    ans = assistant.ask("We store our patients' data on AWS in Frankfurt. Is that allowed?")
+    assert not ans.abstained and pathway.gaps["hosting"]("en") in [s.text for s in ans.statements]

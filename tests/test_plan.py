@@ -650,6 +650,7 @@ def test_look_alike_words_do_not_hide_a_kind(question, kind):
     ("Bestaat er voor hartfalen al een overeenkomst waar ons ziekenhuis kan instappen?", "hf_scope"),
     ("Who reviews the clinical evidence for M3?", "working_group"),
     ("Can we apply for reimbursement ourselves or do we need a Belgian representative?", "applicant_company"),
+    ("We have FDA 510(k) clearance. Does it count in Belgium?", "ce_before_market"),
 ])
 
 def test_a_detail_of_the_question_chooses_the_fact_that_leads(question, first):

@@ -120,8 +120,11 @@ def answer(question: str, language: str, index: Index, settings: Settings, phras
     parts = [_gather(part, whole, index, language, settings, understanding) for part in understanding.parts]
     conf = max((p.confidence for p in parts), default=0.0)
     # A part the pathway answers ("how long does INAMI take?") is answered whatever the passages'
-    # scores: its facts were chosen for that kind of question.
-    if not any(p.candidates for p in parts) or (conf < threshold and not any(p.planned for p in parts)):
+    # scores: its facts were chosen for that kind of question. So is a part that asks what the
+    # sources are known not to state ("must the data be hosted in Belgium?"): that is said.
+    if not any(p.candidates for p in parts) or (conf < threshold and not any(p.planned for p in parts)
+                                                and not any(from_plan.known_gaps(p.part, language, settings.corpus_dir,
+                                                                                 understanding) for p in parts)):
         return abstain(asked, language, select_evidence(whole.hits, language, settings.top_k) or whole.hits,
                        phrases, conf, settings, understanding)
     return _compose(asked, language, parts, phrases, conf, settings, understanding, threshold)

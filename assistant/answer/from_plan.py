@@ -235,7 +235,9 @@ def known_gaps(part: Part, language: str, corpus_dir: Path, understanding: Under
     pathway = load_pathway(corpus_dir)
     typed = part.intent if part.intent in TYPED else ""
     kind = pathway.kind_asked(part.text, typed) or pathway.kind_asked(part.query, typed)
-    asked = pathway.gaps_asked(part.text) + [g for g in (kind.gaps if kind else ()) if g not in pathway.gaps_asked(part.text)]
+    # "We store the data on AWS in Frankfurt. Is that allowed?": the gap is in what "that" stands for.
+    own = pathway.gaps_asked(part.text) or (pathway.gaps_asked(part.query) if points_back(part.text) else [])
+    asked = own + [g for g in (kind.gaps if kind else ()) if g not in own]
     if understanding and not kind and "request_fee" not in asked and applies_cost(part, understanding, corpus_dir):
         asked.append("request_fee")
     conditions = understanding.situation.conditions if understanding else ()
