@@ -651,6 +651,8 @@ def test_look_alike_words_do_not_hide_a_kind(question, kind):
     ("Who reviews the clinical evidence for M3?", "working_group"),
     ("Can we apply for reimbursement ourselves or do we need a Belgian representative?", "applicant_company"),
     ("We have FDA 510(k) clearance. Does it count in Belgium?", "ce_before_market"),
+    ("We werden gisteren gehackt en er is een datalek met patiëntgegevens. Wat nu?", "breach_72_hours"),
+    ("Je revends des capteurs fabriqués ailleurs : dois-je m'inscrire quelque part ?", "distributors_45_days"),
 ])
 
 def test_a_detail_of_the_question_chooses_the_fact_that_leads(question, first):

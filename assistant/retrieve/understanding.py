@@ -122,7 +122,7 @@ _ORIGIN = re.compile(r"\b(?:from|uit|van|provenant d[eu]s?|venant d[eu]s?|made i
 _OWNER = re.compile(r"\s+(?:\w+\s+)?(?:company|companies|manufacturers?|start-?ups?|firms?|apps?|distributors?|"
                     r"entreprises?|fabricants?|soci[ée]t[ée]s?|bedrijf|bedrijven|fabrikanten?|verdelers?|scale-?ups?)\b",
                     re.I)
-_OWNER_BEFORE = re.compile(r"\b(?:start-?up|entreprise|soci[ée]t[ée]|fabricant|firme|appli(?:cation)?|app|distributeur|"
+_OWNER_BEFORE = re.compile(r"\b(?:start-?up|entreprise|soci[ée]t[ée]|fabricant|firme|bo[iî]te|appli(?:cation)?|app|distributeur|"
                           r"scale-?up|PME)\s+$", re.I)  # French puts the nationality after: "une start-up française"
 # "French, Dutch and German", "une version allemande", "in het Nederlands": a language (the app's
 # interface must be in Belgium's three), not another country's procedure.
