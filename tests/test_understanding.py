@@ -302,3 +302,12 @@ def test_a_part_naming_a_belgian_body_asks_about_belgium():
     u = understand("We have FDA 510(k) clearance. Does that help with the RIZIV? And how does the German DiGA work?", "en")
     assert u.foreign_in(u.parts[0]) == [] and u.foreign_in(u.parts[-1])
     assert understand("Notre marquage CE a été obtenu en Allemagne, ça suffit ?", "fr").foreign == ()
+
+
+@pytest.mark.parametrize("question,declined", [
+    ("Quels sont les premiers symptômes d'un AVC et quand faut-il appeler le 112 ?", True),
+    ("Should I go to the ER with chest pain?", True),
+    ("Our app tracks the symptoms of stroke patients at home. Is it a medical device?", False),
+])
+def test_personal_medical_questions_are_declined(question, declined):
+    assert understand(question, "en").declined is declined

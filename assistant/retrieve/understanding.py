@@ -88,7 +88,11 @@ _OFF_TOPIC = re.compile(
     r"\bfund ?rais|\blev[ée]e de fonds\b|\bbusiness angels?\b|\bventure capital\b|\bstock options?\b|\bwarrants?\b|"
     r"\bequity\b|\bvaluation\b|\bkapitaalronde\b|\binvesteerders?\b|\bactionna|\baandeelhouder|"
     r"\baccounting\b|\bcomptab|\bboekhoud|\bboeken we\b|\bafschrijv|\bamortis|\bdepreciat|\btax(?:es)?\b|\bimp[ôo]ts?\b|"
-    r"\bbelasting|\bfiscal|\bfiscaal|\bVAT\b|\bTVA\b|\bbtw\b", re.I)
+    r"\bbelasting|\bfiscal|\bfiscaal|\bVAT\b|\bTVA\b|\bbtw\b|"
+    # A person's own health: symptoms, emergencies.
+    r"\b(?:appeler|call|bellen|composer)\b.{0,10}\b(?:le |de |het )?(?:112|911|999)\b|"
+    r"\b(?:aller|go|gaan)\b.{0,15}\b(?:aux urgences|to (?:the )?(?:ER|A&E|emergency room)|naar (?:de )?spoed)\b|"
+    r"\b(?:quels sont les|what are the|wat zijn de)\s+(?:premiers |first |early |eerste )?(?:sympt[oô]mes|symptoms|symptomen)\b", re.I)
 _ORDINARY_CARE = re.compile(
     r"\bconsultations?\b|\braadpleging|\bconsult\b|\bGP\b|\bgeneral practitioner|\bg[ée]n[ée]raliste|\bhuisarts|"
     r"\bdentist|\bdentiste|\btandarts|\bpharmac(?:y|ie)\b|\bapothe(?:ek|ker)|\bchemist\b|\bmedicines?\b|"
