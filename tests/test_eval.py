@@ -1,12 +1,12 @@
 """The gold-set evaluations, guarded with margins under what was measured (see README).
 
-Measured on 2026-12-06 (hybrid, USE), notes' set: Recall@5 0.97, key facts 0.81, citation
-support 1.00, out-of-scope declined 1.00 with 1.9% wrong refusals. Realistic founders' set:
-key facts 0.79, direct fact 0.80, citation attribution 1.00, gaps said 0.73, median 840
-characters, out-of-scope declined 1.00, no wrong refusal. The same questions reworded by others
-(paraphrased / held_out) and fresh questions annotated by someone who never saw the code score
-lower (key facts 0.74 / 0.61 / 0.57, direct 0.75 / 0.54 / 0.40): the realistic figures overstate
-how the assistant answers new wording. The issue's targets are not met yet.
+Measured on 2026-12-07 (hybrid, USE), notes' set: Recall@5 0.97, key facts 0.83, citation
+support 1.00, out-of-scope declined 1.00 with no wrong refusal. Realistic founders' set: key
+facts 0.80, direct fact 0.87, citation attribution 1.00, gaps said 0.80, median 856 characters,
+out-of-scope declined 1.00, no wrong refusal. The same questions reworded by others (held_out)
+and fresh questions annotated by someone who never saw the code score lower (key facts 0.71 /
+0.56–0.73, direct 0.70 / 0.56–0.82): the realistic figures overstate how the assistant answers
+new wording. The issue's key-facts target (0.95) is not met.
 """
 
 import re
@@ -64,9 +64,9 @@ def test_mrr_per_language(report, language):
 
 
 def test_key_fact_coverage(report):
-    assert report.by_language["all"]["key_facts"] >= 0.78
+    assert report.by_language["all"]["key_facts"] >= 0.80
     for language in ("fr", "nl", "en"):
-        assert report.by_language[language]["key_facts"] >= 0.70
+        assert report.by_language[language]["key_facts"] >= 0.74
 
 
 def test_every_cited_statement_is_supported_by_its_quote(report):
@@ -75,7 +75,7 @@ def test_every_cited_statement_is_supported_by_its_quote(report):
 
 def test_abstention(report):
     assert report.abstention["recall"] >= 0.9
-    assert report.abstention["wrong_abstentions"] <= 0.06
+    assert report.abstention["wrong_abstentions"] <= 0.03
 
 
 def test_the_stored_threshold_is_the_calibrated_one(report, realistic, assistant):
@@ -110,13 +110,13 @@ def test_realistic_citations_link_to_the_source_that_states_the_fact(realistic):
 def test_realistic_answers_are_short_and_answer_first(realistic):
     row = realistic.by_language["all"]
     assert row["median_chars"] <= 900
-    assert row["direct"] >= 0.80
+    assert row["direct"] >= 0.82
     assert row["key_facts"] >= 0.76
     assert row["uncovered_flagged"] >= 0.66
     # French trails; each language keeps a floor under what it reaches (0.82 / 0.89 / 0.83 direct,
     # 0.74 / 0.79 / 0.86 key facts).
     for language in ("fr", "nl", "en"):
-        assert realistic.by_language[language]["direct"] >= 0.76
+        assert realistic.by_language[language]["direct"] >= 0.80
         assert realistic.by_language[language]["key_facts"] >= 0.70
 
 
@@ -160,23 +160,22 @@ def test_rewordings_ask_every_realistic_question_in_new_words():
 
 # What questions in words no pattern was written from must keep: guards under what they measure,
 # which stays under the realistic set's figures (that gap is what these guards are for).
-# Measured 2026-12-06 with the finer kinds and leads (key facts / direct / wrong refusals): held
-# out 0.70 / 0.70 / 0.9 % (0.61 / 0.54 before the classifier); fresh 0.61 / 0.51 / none, every
-# out-of-scope question declined; fresh2 0.59 / 0.53 / none, 11 of 12 declined (0.44 / 0.28 /
-# 3 % when first run, before the classifier); fresh3 0.64 / 0.74 / none, all declined (0.56 /
-# 0.60 when first run); fresh4 0.71 / 0.81 / none (0.63 / 0.61 and 3 % with the session's starting
-# code, 0.65 / 0.61 when first run). fresh3 and fresh4 were read after their first run. fresh5,
-# never read: 0.52 / 0.53 / 1.5 %, 11 of 12 declined (0.49 / 0.43 with the session's starting code).
-# Attribution 0.98–1.00 on all.
+# Measured 2026-12-07 (key facts / direct / wrong refusals): held out 0.71 / 0.70 / none (0.61 /
+# 0.54 before the classifier); fresh 0.63 / 0.56 / none, all out-of-scope declined; fresh2 0.64 /
+# 0.62 / none, all declined; fresh3 0.64 / 0.82 / none; fresh4 0.71 / 0.81 / none. fresh5, never
+# read: 0.56 / 0.65 / 1.5 %, 11 of 12 declined (0.49 / 0.43 with the starting code of 2026-12-06).
+# fresh6: 0.54 / 0.51 / 4.5 % with the starting code of 2026-12-07, then read: 0.73 / 0.77 / none.
+# fresh7, never read: 0.59 / 0.64 / 3.7 % with that starting code, 0.59 / 0.60 / 1.9 % at the end,
+# 11 of 12 declined. Attribution 0.98–1.00 on all.
 UNSEEN_GUARDS = {  # set: (key facts, direct, out-of-scope declined, wrong refusals)
-    "held_out": (HELD_OUT, 0.65, 0.64, None, 0.03),
-    "fresh": (FRESH, 0.55, 0.45, 0.85, 0.04),
-    "fresh2": (FRESH2, 0.53, 0.47, 0.83, 0.03),
-    "fresh3": (FRESH3, 0.58, 0.68, 0.9, 0.03),
-    "fresh4": (FRESH4, 0.65, 0.75, 0.9, 0.03),
-    "fresh5": (FRESH5, 0.47, 0.48, 0.83, 0.03),
-    "fresh6": (FRESH6, 0.50, 0.47, 0.9, 0.06),
-    "fresh7": (FRESH7, 0.55, 0.60, 0.83, 0.05),
+    "held_out": (HELD_OUT, 0.67, 0.66, None, 0.02),
+    "fresh": (FRESH, 0.59, 0.51, 0.85, 0.02),
+    "fresh2": (FRESH2, 0.59, 0.57, 0.9, 0.02),
+    "fresh3": (FRESH3, 0.60, 0.77, 0.9, 0.02),
+    "fresh4": (FRESH4, 0.66, 0.76, 0.9, 0.02),
+    "fresh5": (FRESH5, 0.52, 0.60, 0.83, 0.03),
+    "fresh6": (FRESH6, 0.68, 0.72, 0.9, 0.02),
+    "fresh7": (FRESH7, 0.55, 0.55, 0.83, 0.04),
 }
 
 
