@@ -217,9 +217,9 @@ def test_an_answer_naming_an_unknown_gap_is_a_clear_error(tmp_path):
     ("Mogen we patiëntengegevens van de app gebruiken voor onderzoek?", "article_9_2"),
     ("La convention télésurveillance, elle finance quoi ?", "hf_scope"),
     # Widened after the fourth unseen set.
-    ("Kan een ziekenfonds onze app terugbetalen via de aanvullende verzekering?", "complementary_insurance"),
+    ("Kan een ziekenfonds onze app terugbetalen via de aanvullende verzekering?", "sickness_funds"),
     ("Il faut vraiment faire une AIPD pour une petite appli ?", "dpia_before"),
-    ("Is the HDA the same as the EHDS health data access body?", "hda_mission"),
+    ("Is the HDA the same as the EHDS health data access body?", "hda_access_body"),
     ("For M3, do we need a Belgian study or is foreign data fine?", "m3_evidence"),
     ("What kind of proof does INAMI expect to see before reimbursing?", "m3_evidence"),
     ("Qu'est-ce qu'on met dans le dossier de demande ?", "gnius_three_steps"),
@@ -227,7 +227,7 @@ def test_an_answer_naming_an_unknown_gap_is_a_clear_error(tmp_path):
     ("Is this Class IIb under the MDR, or could we argue for IIa?", "rule11_decisions"),
     # Widened after the fifth unseen set.
     ("Vlaanderen of federaal: wie is bevoegd voor preventie?", "federated_competences"),
-    ("Kan het ziekenfonds onze app vergoeden?", "complementary_insurance"),
+    ("Kan het ziekenfonds onze app vergoeden?", "sickness_funds"),
     ("Can a sickness fund file the reimbursement request for us?", "applicant_company"),
     ("Can we charge users directly for the app?", "patient_pays"),
     ("Le plan d'action interfédéral e-santé, c'est quoi ?", "action_plan_2025"),
@@ -239,7 +239,7 @@ def test_an_answer_naming_an_unknown_gap_is_a_clear_error(tmp_path):
     ("Who signs the sworn statement, the CEO or the DPO?", "sworn_statement"),
     ("Moet onze DPO gecertificeerd zijn?", None),
     ("On se base sur le consentement pour les données de santé (RGPD) ?", "article_9_2"),
-    ("Can a startup request data through the Health Data Agency?", "hda_mission"),
+    ("Can a startup request data through the Health Data Agency?", "hda_access_body"),
     ("Is funding a federal or a Flemish thing?", "federal_competences"),
     ("Realistic ways to get paid while we wait?", "hospital_budget"),
     ("Patiënten laten betalen, mag dat?", "patient_pays"),
@@ -254,7 +254,7 @@ def test_an_answer_naming_an_unknown_gap_is_a_clear_error(tmp_path):
     ("Wallonie ou fédéral, à qui s'adresser pour la prévention ?", "federated_competences"),
     ("Valt een app die herinneringen stuurt onder de MDR?", "md_software"),
     ("Het aanvraagdossier: wat moet erin zitten?", "gnius_three_steps"),
-    ("Bieden ziekenfondsen een tussenkomst voor apps?", "complementary_insurance"),
+    ("Bieden ziekenfondsen een tussenkomst voor apps?", "sickness_funds"),
     # ... but not what joining takes, nor the team it needs.
     ("Which staff must a hospital have to join the heart failure convention?", None),
     # Widened after the rewordings (paraphrased set): other words for the same kinds.
@@ -308,7 +308,7 @@ def test_an_answer_naming_an_unknown_gap_is_a_clear_error(tmp_path):
     ("Our app only shows step counts, no diagnosis: which MDR class?", "rule11_monitoring"),
     ("Must an importer of our sensor register anywhere in Belgium?", "distributors_45_days"),
     ("Onze app helpt bij rookstop: wie zou dat financieren?", "federated_competences"),
-    ("Could a sickness fund reimburse the app for its members?", "complementary_insurance"),
+    ("Could a sickness fund reimburse the app for its members?", "sickness_funds"),
     ("Kan de gebruiker zelf bijbetalen?", "patient_pays"),
     ("Besides INAMI, which other funding sources exist, integrated-care projects for instance?", "hospital_budget"),
     ("Wat is er nodig voor M2, welke tests op beveiliging?", "m2_original"),
@@ -653,6 +653,10 @@ def test_look_alike_words_do_not_hide_a_kind(question, kind):
     ("We have FDA 510(k) clearance. Does it count in Belgium?", "ce_before_market"),
     ("We werden gisteren gehackt en er is een datalek met patiëntgegevens. Wat nu?", "breach_72_hours"),
     ("Je revends des capteurs fabriqués ailleurs : dois-je m'inscrire quelque part ?", "distributors_45_days"),
+    ("Et après la décision de l'INAMI, il se passe quoi ?", "about_one_year"),
+    ("Une mutualité peut-elle rembourser notre app ?", "sickness_funds"),
+    ("Moeten we ons registreren bij het FAGG of is de CE-markering genoeg?", "notification_market_access"),
+    ("What does the FAMHP do with our notification once sent?", "m1_checks"),
 ])
 
 def test_a_detail_of_the_question_chooses_the_fact_that_leads(question, first):
