@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 
 from assistant import Assistant, Settings
-from assistant.evaluation import (FRESH2_DIR, FRESH3_DIR, FRESH4_DIR, FRESH5_DIR, FRESH6_DIR, FRESH7_DIR, FRESH_DIR, HELD_OUT_DIR, PARAPHRASED_DIR, REALISTIC_DIR, Report,
+from assistant.evaluation import (FRESH2_DIR, FRESH3_DIR, FRESH4_DIR, FRESH5_DIR, FRESH6_DIR, FRESH7_DIR, FRESH8_DIR, FRESH_DIR, HELD_OUT_DIR, PARAPHRASED_DIR, REALISTIC_DIR, Report,
                                   calibrate_threshold, evaluate, load_gold, normalise)
 
 GOLD = load_gold()
@@ -30,6 +30,7 @@ FRESH4 = load_gold(FRESH4_DIR)
 FRESH5 = load_gold(FRESH5_DIR)
 FRESH6 = load_gold(FRESH6_DIR)
 FRESH7 = load_gold(FRESH7_DIR)
+FRESH8 = load_gold(FRESH8_DIR)
 NOTES_DIR = Path(__file__).resolve().parent.parent / "corpus" / "notes"
 
 
@@ -132,9 +133,9 @@ def _source_ids(language: str) -> set[str]:
     return {i.strip() for tag in re.findall(r"<!--\s*src:([^>]*)-->", text) for i in tag.split(",")}
 
 
-@pytest.mark.parametrize("questions", [PARAPHRASED, HELD_OUT, FRESH, FRESH2, FRESH3, FRESH4, FRESH5, FRESH6, FRESH7],
+@pytest.mark.parametrize("questions", [PARAPHRASED, HELD_OUT, FRESH, FRESH2, FRESH3, FRESH4, FRESH5, FRESH6, FRESH7, FRESH8],
                          ids=["paraphrased", "held_out", "fresh", "fresh2", "fresh3", "fresh4", "fresh5", "fresh6",
-                              "fresh7"])
+                              "fresh7", "fresh8"])
 def test_other_sets_are_well_formed(questions):
     in_scope = [q for q in questions if not q.out_of_scope]
     assert len(in_scope) >= 54 and len({q.id for q in questions}) == len(questions)
@@ -166,7 +167,8 @@ def test_rewordings_ask_every_realistic_question_in_new_words():
 # read: 0.56 / 0.65 / 1.5 %, 11 of 12 declined (0.49 / 0.43 with the starting code of 2026-12-06).
 # fresh6: 0.54 / 0.51 / 4.5 % with the starting code of 2026-12-07, then read: 0.73 / 0.77 / none.
 # fresh7, never read: 0.59 / 0.64 / 3.7 % with that starting code, 0.59 / 0.60 / 1.9 % at the end,
-# 11 of 12 declined. Attribution 0.98–1.00 on all.
+# 11 of 12 declined. fresh8, never read: 0.55 / 0.35 / 3.7 % with that starting code, 0.60 / 0.54 /
+# 1.9 % at the end, 10 of 12 declined. Attribution 0.98–1.00 on all.
 UNSEEN_GUARDS = {  # set: (key facts, direct, out-of-scope declined, wrong refusals)
     "held_out": (HELD_OUT, 0.67, 0.66, None, 0.02),
     "fresh": (FRESH, 0.59, 0.51, 0.85, 0.02),
@@ -176,6 +178,7 @@ UNSEEN_GUARDS = {  # set: (key facts, direct, out-of-scope declined, wrong refus
     "fresh5": (FRESH5, 0.52, 0.60, 0.83, 0.03),
     "fresh6": (FRESH6, 0.68, 0.72, 0.9, 0.02),
     "fresh7": (FRESH7, 0.55, 0.55, 0.83, 0.04),
+    "fresh8": (FRESH8, 0.56, 0.49, 0.75, 0.04),
 }
 
 
