@@ -1,11 +1,11 @@
 """The gold-set evaluations, guarded with margins under what was measured (see README).
 
-Measured on 2026-12-07 (hybrid, USE), notes' set: Recall@5 0.97, key facts 0.83, citation
+Measured on 2026-12-07 (hybrid, USE), notes' set: Recall@5 0.97, key facts 0.84, citation
 support 1.00, out-of-scope declined 1.00 with no wrong refusal. Realistic founders' set: key
-facts 0.80, direct fact 0.87, citation attribution 1.00, gaps said 0.80, median 856 characters,
+facts 0.81, direct fact 0.87, citation attribution 1.00, gaps said 0.80, median 856 characters,
 out-of-scope declined 1.00, no wrong refusal. The same questions reworded by others (held_out)
-and fresh questions annotated by someone who never saw the code score lower (key facts 0.71 /
-0.56–0.73, direct 0.70 / 0.56–0.82): the realistic figures overstate how the assistant answers
+and fresh questions annotated by someone who never saw the code score lower (key facts 0.73 /
+0.55–0.73, direct 0.70 / 0.54–0.89): the realistic figures overstate how the assistant answers
 new wording. The issue's key-facts target (0.95) is not met.
 """
 
