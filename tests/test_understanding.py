@@ -311,3 +311,12 @@ def test_a_part_naming_a_belgian_body_asks_about_belgium():
 ])
 def test_personal_medical_questions_are_declined(question, declined):
     assert understand(question, "en").declined is declined
+
+
+@pytest.mark.parametrize("question,language,parts", [
+    ("How long does the procedure take, and if INAMI asks for more information does the clock stop?", "en", 2),
+    ("Combien de temps dure la procédure, et si l'INAMI demande des compléments, est-ce que le délai est suspendu ?", "fr", 2),
+    ("Can we apply if we are not CE marked yet?", "en", 1),  # a condition inside one question
+])
+def test_a_condition_followed_by_its_own_question_is_a_part(question, language, parts):
+    assert len(understand(question, language).parts) == parts

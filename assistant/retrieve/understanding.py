@@ -167,6 +167,9 @@ _JOINERS = {"en": r"and|or|also|plus", "fr": r"et|ou|puis|aussi", "nl": r"en|of|
 # "… and in which class?", "… et à qui ?": a preposition may come before the question word.
 _BEFORE_QUESTION_WORD = (r"(?:(?:if so|if yes|and if so|si oui|le cas [ée]ch[ée]ant|dans ce cas|zo ja|indien ja|in dat geval),?\s+)?"
                          r"(?:(?:in|to|for|at|from|with|by|dans|à|a|pour|de|chez|par|avec|op|voor|naar|bij|met|van|door|uit)\s+)?")
+# "…, and if they ask for more information, does the clock stop?": a condition, then its own question.
+_CONDITIONAL_QUESTION = re.compile(r"(?:if|si|als|indien)\s[^?]{3,80}?[\s,](?:does|do|is|are|can|will|would|should|must|est-ce|faut-il|"
+                                   r"peut-on|doit-on|y a-t-il|moet|moeten|kan|kunnen|mag|mogen|wordt|is er)\b[^?]*\?", re.I)
 # Words that open a question of their own after a comma ("who assesses it, who sits on it?").
 _WH_WORD = (r"how|what|which|who|whom|when|where|why|combien|comment|quel|quelle|quels|quelles|qui|quand|o[uù]|"
             r"pourquoi|hoe|hoeveel|wat|welke|welk|wie|wanneer|waar|waarom")
@@ -481,6 +484,7 @@ def _split_part(sentence: str, language: str) -> list[str]:
             joined = joined or not re.match(rf"\W*(?:{_QUESTION_WORD})\b", piece, re.I) or len(re.findall(r"\w+", piece)) < 3
         asks = not joined and (match.group(0).strip() in ("?", ";", ",")
                                 or re.match(rf"{_BEFORE_QUESTION_WORD}(?:{_QUESTION_WORD})\b", right, re.I)
+                                or _CONDITIONAL_QUESTION.match(right)
                                 or intent_of(right) not in ("general", intent_of(piece)))
         if asks and len(re.findall(r"\w+", piece)) >= 2 and len(re.findall(r"\w+", right)) >= 2:
             pieces.append(piece)
