@@ -659,6 +659,7 @@ def test_look_alike_words_do_not_hide_a_kind(question, kind):
     ("What does the FAMHP do with our notification once sent?", "m1_checks"),
     ("Kan het ziekenhuis onze app zelf betalen via het BMF?", "hospital_budget"),  # not the patient paying
     ("Besides INAMI, what other ways are there to get our app funded?", "hospital_budget"),
+    ("Our device is CE marked. What must we do before selling it in Belgium?", "famhp_portal"),
 ])
 
 def test_a_detail_of_the_question_chooses_the_fact_that_leads(question, first):
