@@ -58,8 +58,8 @@ def applies_duration(part: Part, understanding: Understanding, corpus_dir: Path)
 
 def applies_cost(part: Part, understanding: Understanding, corpus_dir: Path) -> bool:
     """"Does it cost anything?" about the route (after "what next?"): the sources state no fee
-    for INAMI's request, which is said first (a "cost per QALY" threshold is not a fee). A part about another step's cost ("what
-    does a notified body cost?") has its own gap or facts."""
+    for INAMI's request, which is said first (a "cost per QALY" threshold is not a fee). A part
+    about another step's cost ("what does a notified body cost?") has its own gap or facts."""
     if part.intent != "cost" or _OTHER_STEP.search(part.text) or load_pathway(corpus_dir).gaps_asked(part.text):
         return False
     return any(p.intent == "steps" for p in understanding.parts)
