@@ -320,3 +320,24 @@ def test_personal_medical_questions_are_declined(question, declined):
 ])
 def test_a_condition_followed_by_its_own_question_is_a_part(question, language, parts):
     assert len(understand(question, language).parts) == parts
+
+
+@pytest.mark.parametrize("question,language", [
+    ("Comment rédiger un contrat de travail pour notre premier développeur ?", "fr"),
+    ("Quel statut juridique choisir : SRL ou SA ?", "fr"),
+    ("Kun je een marketingplan voor onze app schrijven?", "nl"),
+    ("Can you translate our privacy policy into Dutch?", "en"),
+    ("Combien coûte une IRM à Liège et combien rembourse la mutuelle ?", "fr"),
+    ("Is it legal to sell food supplements online in Belgium?", "en"),
+])
+def test_employment_company_law_writing_and_ordinary_care_are_declined(question, language):
+    assert understand(question, language).declined
+
+
+@pytest.mark.parametrize("question,language", [
+    ("Moet onze app vertaald worden in het Duits voor het RIZIV?", "nl"),
+    ("Wij zijn een bv in Leuven met een app voor slaapapneu. Mogen we al een aanvraag indienen?", "nl"),
+    ("Does the MRI analysis software we sell count as a medical device?", "en"),
+])
+def test_look_alikes_of_declined_subjects_are_answered(question, language):
+    assert not understand(question, language).declined

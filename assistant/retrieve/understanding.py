@@ -74,7 +74,15 @@ _DECLINE = re.compile(
     r"\b(?:poem|limerick|haiku)\b|"
     r"\b(?:[ée]cri[st]|r[ée]dige|compose|invente|raconte)\b.{0,30}\b(?:po[eè]me|chanson|histoire|blague|conte|discours)s?\b|"
     r"\bpo[eè]me\b|\b(?:schrijf|maak|vertel|verzin)\b.{0,30}\b(?:gedicht(?:je)?|lied(?:je)?|verhaal|verhaaltje|mop|grap|moppen)\b|"
-    r"\bgedicht(?:je)?\b|\b(?:tell|vertel|raconte)\b.{0,15}\b(?:joke|mop|blague)\b",
+    r"\bgedicht(?:je)?\b|\b(?:tell|vertel|raconte)\b.{0,15}\b(?:joke|mop|blague)\b|"
+    # Writing or translating on demand: a marketing plan, a post, our privacy policy.
+    r"\b(?:write|draft|compose|r[ée]dige[rz]?|[ée]cri[rstv]\w*|schrijf|schrijven|maak|opstellen)\b.{0,30}\b(?:marketing ?plan|"
+    r"plan marketing|business ?plan|LinkedIn|blog ?post|press release|communiqu[ée] de presse|persbericht|pitch ?deck|newsletter|"
+    r"nieuwsbrief|tweet)\b|"
+    r"\b(?:marketing ?plan|plan marketing|business ?plan|LinkedIn[- ]post|blog ?post|press release|persbericht|pitch ?deck|"
+    r"newsletter|nieuwsbrief)\b.{0,30}\b(?:write|draft|schrijven|schrijf|r[ée]diger|[ée]crire|opstellen|maken)\b|"
+    r"^\W*(?:can|could|would) you\b.{0,10}\btranslate\b|^\W*(?:pouvez-vous|peux-tu|pourriez-vous)\b.{0,10}\btradui\w*|"
+    r"^\W*(?:kun|kunt|kan) (?:je|u|jij)\b.{0,10}\bvertal\w*",
     re.I)
 _GREETING = re.compile(
     r"^\W*(?:hi|hello|hey|bonjour|salut|coucou|hallo|hoi|dag|goedendag)\b[\s,!.]*(?:there\b)?[\s,!.]*"
@@ -89,6 +97,11 @@ _OFF_TOPIC = re.compile(
     r"\bequity\b|\bvaluation\b|\bkapitaalronde\b|\binvesteerders?\b|\bactionna|\baandeelhouder|"
     r"\baccounting\b|\bcomptab|\bboekhoud|\bboeken we\b|\bafschrijv|\bamortis|\bdepreciat|\btax(?:es)?\b|\bimp[ôo]ts?\b|"
     r"\bbelasting|\bfiscal|\bfiscaal|\bVAT\b|\bTVA\b|\bbtw\b|"
+    # Employment and company law.
+    r"\bcontrats? de travail\b|\bemployment contracts?\b|\barbeids(?:contract|overeenkomst)\w*|\bsalar(?:y|ies|ire)\b|"
+    r"\bvakantiedagen\b|\bcong[ée]s pay[ée]s\b|\bwork permits?\b|\bpermis de travail\b|\bwerkvergunning\w*|"
+    r"\bstatut juridique\b|\bforme juridique\b|\blegal form\b|\brechtsvorm\b|"
+    r"\b(?:SRL|SA|BV|NV|SAS)\s+(?:ou|or|of)\s+(?:une\s+|a\s+|een\s+)?(?:SRL|SA|BV|NV|SAS)\b|"
     # A person's own health: symptoms, emergencies.
     r"\b(?:appeler|call|bellen|composer)\b.{0,10}\b(?:le |de |het )?(?:112|911|999)\b|"
     r"\b(?:aller|go|gaan)\b.{0,15}\b(?:aux urgences|to (?:the )?(?:ER|A&E|emergency room)|naar (?:de )?spoed)\b|"
@@ -96,7 +109,9 @@ _OFF_TOPIC = re.compile(
 _ORDINARY_CARE = re.compile(
     r"\bconsultations?\b|\braadpleging|\bconsult\b|\bGP\b|\bgeneral practitioner|\bg[ée]n[ée]raliste|\bhuisarts|"
     r"\bdentist|\bdentiste|\btandarts|\bpharmac(?:y|ie)\b|\bapothe(?:ek|ker)|\bchemist\b|\bmedicines?\b|"
-    r"\bm[ée]dicaments?\b|\bgeneesmiddel|\binsulin[e]?\b|\bparac[ée]tamol|\bdafalgan|\bibuprof", re.I)
+    r"\bm[ée]dicaments?\b|\bgeneesmiddel|\binsulin[e]?\b|\bparac[ée]tamol|\bdafalgan|\bibuprof|"
+    r"\bIRM\b|\bMRI\b|\bCT[- ]?scan|\bscanner\b|\bradiograph\w*|\b[ée]chographie|\bechografie|\bprise de sang\b|"
+    r"\bbloedafname\b|\bsupplements?\b|\bcompl[ée]ments? alimentaires?\b|\bvoedingssupplement\w*|\bcosm[ée]ti\w*", re.I)
 _DIGITAL = re.compile(r"\bapps?\b|\bappli|\bapplication|\bsoftware|\blogiciel|\bdevice|\bdispositif|\bhulpmiddel|"
                       r"\bCE\b|\bm-?health|\be-?health|\btelemonitoring|\bt[ée]l[ée]surveillance|\bdigital|\bnum[ée]rique|"
                       r"\bdigita|\bplatform|\bplateforme|\bsensor|\bcapteur|\bwearable|\bobjet connect|\bchatbot|"
