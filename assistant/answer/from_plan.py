@@ -48,6 +48,10 @@ def applies_duration(part: Part, understanding: Understanding, corpus_dir: Path)
     """"How long does it take?" about the reimbursement procedure (after a founder's situation, a
     question about the steps, or naming INAMI): the durations the sources state for it. A part
     about another step ("how long does the FAMHP take?") is left to retrieval."""
+    if part.intent == "date" and _REIMBURSED.search(part.text) and _PROSPECT.search(part.text):
+        # "When could we be reimbursed if we file in June?" is how long the procedure takes; "since
+        # when does INAMI reimburse apps?" asks a date.
+        return not load_pathway(corpus_dir).gaps_asked(part.text)
     if part.intent != "duration" or _OTHER_STEP.search(part.text):
         return False
     if load_pathway(corpus_dir).gaps_asked(part.text):
@@ -72,6 +76,9 @@ _OTHER_STEP = re.compile(r"AFMPS|FAGG|FAMHP|notif|organisme notifi|notified body
 _STEP_NAME = re.compile(r"\bCE\b|AFMPS|FAGG|FAMHP|\bM[123]\b|eHealth|INAMI|RIZIV|NIHDI|mHealthBelgium", re.I)
 _REIMBURSEMENT = re.compile(r"INAMI|RIZIV|NIHDI|rembours|reimburs|terugbet", re.I)
 _REIMBURSED = re.compile(r"rembours|reimburs|terugbet", re.I)
+# The founder's own prospect: what could, would or will happen to them.
+_PROSPECT = re.compile(r"\b(?:could|can|would|will|expect\w*|earliest|realistic\w*|pourr\w*|peut|peux|pouvons|sera|serons|"
+                       r"au plus t[oô]t|esp[ée]rer|kunnen|kan|zullen|zal|zouden|ten vroegste|verwacht\w*|realistisch)\b", re.I)
 _FIRST_WORDS = (r"\bfirst\b|\beerst\b|\bals eerste\b|\bd.abord\b|\ben premier\b|\bpar o[uù] commencer\b|\bpar quoi (?:on )?commence\w*|"
                 r"\bwaar (?:moeten we )?(?:beginnen|starten)\b|\bwhere (?:do we|to|should we) start\b")
 # Asking for the route itself ("in what order: CE, FAMHP, eHealth?"), which the plan answers even

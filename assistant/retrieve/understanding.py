@@ -39,7 +39,8 @@ _CUES: dict[str, str] = {
                 r"\bhoe (?:lang|snel)\b|\bhoeveel tijd\b|\btermijn|\bduur(?:t|tijd)?\b|\btimeline|\bdeadline|\btime ?frame",
     "date": r"\bwhen\b|\bsince when\b|\bwhat date\b|\bwhich year\b|\bquand\b(?!\s+m[eê]me)|\bdepuis quand\b|\bquelle date\b|"
             r"\bà partir de quand\b|\bwanneer\b|\bsinds wanneer\b|\bvanaf wanneer\b|\bwelke datum\b|\bin welk jaar\b|"
-            r"\b20\d\d\s+(?:or|ou|of)\s+20\d\d\b",  # "compliant in 2027 or 2029?"
+            r"\b20\d\d\s+(?:or|ou|of)\s+20\d\d\b|"  # "compliant in 2027 or 2029?"
+            r"\bearliest\b|\bau plus t[oô]t\b|\bten vroegste\b|\bop (?:zijn|het) vroegst\b",
     "yesno": r"^(?:so |and |but |ok |okay |et |mais |donc |alors |en |maar |dus )?(?:can|could|may|must|should|do|does|did|is|are|"
              r"will|would|have|has|puis|peut|peux|pouvons|pourrait|pourrions|dois|doit|devons|faut|est-ce|est-il|"
              r"sommes|suis|avons|ai|a-t-on|y a-t-il|kan|kunnen|mag|mogen|moet|moeten|is|zijn|heb|hebben|"
@@ -170,7 +171,14 @@ _PROVIDER_BEFORE = re.compile(r"\b(?:notified bod\w*|organismes? notifi\w*|aange
                               r"trials?|essais?|onderzoek\w*|labs?|laboratoires?)\b.{0,60}$", re.I)
 _LIKE = re.compile(r"\b(?:like|such as|similar to|equivalent (?:of|to)|comme|[ée]quivalent (?:de|à|au)|"
                    r"similaire [àa]|zoals|vergelijkbaar met|gelijkaardig aan)\s+(?:the |a |an |de |het |een |la |le |les |l'|un |une )?"
-                   r"(?:[\w'’]+\s+){0,2}$", re.I)
+                   r"(?:[\w'’]+\s+){0,2}$|\b(?:à la|de type|du type|type|style|genre)\s+$", re.I)
+# "a DiGA-style fast track", "DiGA-like", "een DiGA-achtige route": the name is a comparison too.
+_LIKE_AFTER = re.compile(r"^(?:[-\s]?(?:style|like|type|achtig\w*)\b)", re.I)
+
+
+def _compared(text: str, start: int, end: int) -> bool:
+    """Whether the name at text[start:end] is named for comparison, not asked about."""
+    return bool(_LIKE.search(text[max(0, start - 40):start]) or _LIKE_AFTER.match(text[end:]))
 
 
 # Where the situation of a founder is told: statements, as opposed to the questions that follow.
@@ -341,7 +349,7 @@ def understand(question: str, language: str) -> Understanding:
     foreign = tuple(m.group(0) for m in _FOREIGN.finditer(asked_text)
                     if not (languages and _LANGUAGE_FORM.fullmatch(m.group(0)))
                     if not _ORIGIN.search(asked_text[max(0, m.start() - 30):m.start()])
-                    and not _LIKE.search(asked_text[max(0, m.start() - 40):m.start()])
+                    and not _compared(asked_text, m.start(), m.end())
                     and not _PROVIDER_BEFORE.search(asked_text[max(0, m.start() - 70):m.start()])
                     and not _OWNER.match(asked_text[m.end():])
                     and not _OWNER_BEFORE.search(asked_text[max(0, m.start() - 30):m.start()])
@@ -542,16 +550,22 @@ def _asserts(question: str) -> bool:
     return bool(re.search(r"\b(?:we|our|nous|notre|on|wij|we|onze|mijn|my|mon|ma)\b", question, re.I))
 
 
+_CLOUD = re.compile(r"\b(?:AWS|Amazon(?: Web Services)?|Azure|Microsoft|Google(?: Cloud)?|GCP|OVH(?:cloud)?|Hetzner|"
+                    r"Scaleway|DigitalOcean|Heroku|Firebase|IBM Cloud|Oracle Cloud|Cloudflare)\b", re.I)
+
+
 def context_names(question: str) -> set[str]:
     """Words of the question that say where the founder is, who the patients are, or what their
     product is called (folded): not a subject the sources would have to cover."""
     names = {fold(m.group(0)) for m in BELGIAN_PLACES.finditer(question)}
+    # "hosted on an EU AWS region": the founder's hosting provider, not a subject of the sources.
+    names |= {fold(w) for m in _CLOUD.finditer(question) for w in m.group(0).split()}
     names |= {fold(m.group(1)) for m in _PRODUCT_NAME.finditer(question)}
     for word in re.findall(r"[^\W\d_][\w'-]*", question):
         if any(cue.match(fold(word)) for cue in _CONDITION.values()):
             names.add(fold(word))
     # A scheme named for comparison ("a route like Germany's DiGA") is not what is asked about.
     for match in re.finditer(r"[^\W\d_][\w'’-]*", question):
-        if _LIKE.search(question[max(0, match.start() - 40):match.start()]):
+        if _compared(question, match.start(), match.end()):
             names.add(fold(match.group(0)))
     return names
