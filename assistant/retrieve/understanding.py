@@ -26,7 +26,7 @@ _CUES: dict[str, str] = {
     # A cost-effectiveness model or a "coût-efficacité" threshold is evidence, not a price.
     "cost": r"\bhow much\b(?!\s+time)|\bcost(?![- ]?(?:effective|benefit|utility|efficien))|\bfee\b|\bfees\b|\bprice|\bpay\b|\bcombien (?:co[uû]t|ça co[uû]t|faut-il payer)|"
             r"\bco[uû]te?s?\b|\bco[uû]t\b|\bfrais\b|\bprix\b|\btarif|\bpayer\b|\bpayant|\bhoeveel kost|\bkost(?:en|t|prijs)?\b|"
-            r"\bprijs\b|\bretributie|\bbetalen\b|\bgratis\b|\bgratuit|"
+            r"\bprijs\b|\bretributie|\bbetalen\b|\bgratis\b|\bgratuit|\bhow many euros?\b|\bcombien d.euros?\b|\bhoeveel euro\b|"
             # "combien on toucherait par patient ?", "hoeveel krijgen we?": an amount received.
             r"\bcombien\b.{0,30}\b(?:touch|re[çc]oi|recev|gagn|rapport|factur)\w*|\b(?:touch|re[çc]oi|recev|gagn|rapport|factur)\w*\s+combien\b|"
             r"\bhoeveel\b.{0,30}\b(?:krijg|ontvang|verdien|opbreng)\w*|\btarie[fv]|\bhoeveel (?:vraagt|vragen|rekent)\b|"
@@ -83,7 +83,7 @@ _DECLINE = re.compile(
     r"\b(?:marketing ?plan|plan marketing|business ?plan|LinkedIn[- ]post|blog ?post|press release|persbericht|pitch ?deck|"
     r"newsletter|nieuwsbrief)\b.{0,30}\b(?:write|draft|schrijven|schrijf|r[ée]diger|[ée]crire|opstellen|maken)\b|"
     r"^\W*(?:can|could|would) you\b.{0,10}\btranslate\b|^\W*(?:pouvez-vous|peux-tu|pourriez-vous)\b.{0,10}\btradui\w*|"
-    r"^\W*(?:kun|kunt|kan) (?:je|u|jij)\b.{0,10}\bvertal\w*",
+    r"^\W*(?:kun|kunt|kan) (?:je|u|jij)\b.{0,10}\bvertal\w*|^\W*(?:kun|kunt|kan|kunnen) (?:je|u|jij|jullie)\b.{0,80}\bvertalen\b",
     re.I)
 _GREETING = re.compile(
     r"^\W*(?:hi|hello|hey|bonjour|salut|coucou|hallo|hoi|dag|goedendag)\b[\s,!.]*(?:there\b)?[\s,!.]*"
