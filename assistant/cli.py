@@ -347,7 +347,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = add("eval", "Evaluate on the gold sets (tests/gold: the notes' set and the realistic founders' set): "
                     "Recall@5, MRR, key facts, direct answer, citation attribution, gaps said, length, abstention.",
             cmd_eval)
-    p.add_argument("--set", choices=["all", "both", "notes", "realistic", "paraphrased", "held_out", "fresh", "fresh2", "fresh3", "fresh4", "fresh5", "fresh6", "fresh7", "fresh8", "fresh9"],
+    p.add_argument("--set", choices=["all", "both", "notes", "realistic", "paraphrased", "held_out", "fresh", "fresh2", "fresh3", "fresh4", "fresh5", "fresh6", "fresh7", "fresh8", "fresh9", "fresh10"],
                    default="all", help="all: every set; both: the notes' and the realistic set (what --calibrate uses)")
     p.add_argument("--preset", choices=list(PRESETS), default="hybrid")
     p.add_argument("--compare", action="store_true", help="run every preset (MiniLM, USE, BM25, hybrid)")

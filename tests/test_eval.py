@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 
 from assistant import Assistant, Settings
-from assistant.evaluation import (FRESH2_DIR, FRESH3_DIR, FRESH4_DIR, FRESH5_DIR, FRESH6_DIR, FRESH7_DIR, FRESH8_DIR, FRESH9_DIR, FRESH_DIR, HELD_OUT_DIR, PARAPHRASED_DIR, REALISTIC_DIR, Report,
+from assistant.evaluation import (FRESH2_DIR, FRESH3_DIR, FRESH4_DIR, FRESH5_DIR, FRESH6_DIR, FRESH7_DIR, FRESH8_DIR, FRESH9_DIR, FRESH10_DIR, FRESH_DIR, HELD_OUT_DIR, PARAPHRASED_DIR, REALISTIC_DIR, Report,
                                   calibrate_threshold, evaluate, load_gold, normalise)
 
 GOLD = load_gold()
@@ -32,6 +32,7 @@ FRESH6 = load_gold(FRESH6_DIR)
 FRESH7 = load_gold(FRESH7_DIR)
 FRESH8 = load_gold(FRESH8_DIR)
 FRESH9 = load_gold(FRESH9_DIR)
+FRESH10 = load_gold(FRESH10_DIR)
 NOTES_DIR = Path(__file__).resolve().parent.parent / "corpus" / "notes"
 
 
@@ -134,9 +135,9 @@ def _source_ids(language: str) -> set[str]:
     return {i.strip() for tag in re.findall(r"<!--\s*src:([^>]*)-->", text) for i in tag.split(",")}
 
 
-@pytest.mark.parametrize("questions", [PARAPHRASED, HELD_OUT, FRESH, FRESH2, FRESH3, FRESH4, FRESH5, FRESH6, FRESH7, FRESH8, FRESH9],
+@pytest.mark.parametrize("questions", [PARAPHRASED, HELD_OUT, FRESH, FRESH2, FRESH3, FRESH4, FRESH5, FRESH6, FRESH7, FRESH8, FRESH9, FRESH10],
                          ids=["paraphrased", "held_out", "fresh", "fresh2", "fresh3", "fresh4", "fresh5", "fresh6",
-                              "fresh7", "fresh8", "fresh9"])
+                              "fresh7", "fresh8", "fresh9", "fresh10"])
 def test_other_sets_are_well_formed(questions):
     in_scope = [q for q in questions if not q.out_of_scope]
     assert len(in_scope) >= 54 and len({q.id for q in questions}) == len(questions)

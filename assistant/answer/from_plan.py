@@ -85,7 +85,7 @@ _FIRST_WORDS = (r"\bfirst\b|\beerst\b|\bals eerste\b|\bd.abord\b|\ben premier\b|
 # when the part names a step that a kind of question covers.
 _ROUTE = re.compile(r"\border\b|\bordre\b|\bvolgorde\b|\bsequence\b|\bs[ée]quence\b|\benchain\w*|\benchaîn\w*|\bnext steps?\b|\bwhat next\b|\bla suite\b|"
                     r"\bprochaines? [ée]tapes?\b|\bvolgende stap|\b[ée]tapes\b|\bstappen\b|\bsteps\b|\broute\b|"
-                    r"\broad ?map\b|\btraje[ct]t?\b|\bparcours\b|"
+                    r"\broad ?map\b|\btraje[ct]t?\b|\bparcours\b|\bpathway\b|"
                     # "what do we do first?"
                     + _FIRST_WORDS, re.I)
 _FIRST = re.compile(_FIRST_WORDS, re.I)

@@ -61,7 +61,7 @@ _CUES: dict[str, str] = {
              r"[ée]tapes?\b|\bla suite\b|\bque (?:faut-il|dois-je|devons-nous) faire\b|\bque faire\b|\bcomment\b|"
              r"\bmarche à suivre\b|\bproc[ée]dure|\bdans quel ordre\b|\bpar où commencer\b|\bvolgende stap|\bstappen\b|"
              r"\bwat nu\b|\bhoe (?:krijg|krijgen|vraag|vragen|begin|beginnen|dien|dienen|pak|pakken|gaan|gaat|moet|moeten|kan|kunnen|raak|geraak)\b|"
-             r"\bsequence\b|\bs[ée]quence\b|\bencha[iî]n\w*|\bstappenplan\b|\bwelke volgorde\b|\bwat (?:moeten|moet|kunnen) (?:we|wij|ik)\b.{0,25}\bdoen\b|\bwhat (?:do|should|must|can) (?:i|we) (?:need to |have to )?do\b|"
+             r"\bsequence\b|\bs[ée]quence\b|\bencha[iî]n\w*|\bstappenplan\b|\bpathway\b|\bparcours\b|\bwelke volgorde\b|\bwat (?:moeten|moet|kunnen) (?:we|wij|ik)\b.{0,25}\bdoen\b|\bwhat (?:do|should|must|can) (?:i|we) (?:need to |have to )?do\b|"
              r"\bpar quoi (?:on |je |nous )?commence\w*|\bcommencer par quoi\b|\bwaar(?:mee)? (?:moeten (?:we|wij) )?(?:beginnen|starten)\b|"
              r"\bqu.est-ce qu.(?:on doit|il faut|nous devons) faire\b|\bon fait quoi\b|\btraject\b|\b(?:how|hoe|comment)\s*\?\s*$",
     "definition": r"\bwhat (?:is|are|'s|does\b.*\bmean)|\bwhat's\b|\bmeaning of\b|\bqu'est-ce qu|\bc'est quoi\b|\bc quoi\b|"
@@ -124,7 +124,8 @@ _FOREIGN = re.compile(
     r"\b(?:germany|allemagne|duitsland|deutschland|german|allemande?|duitse|france|french|fran[çc]aise?|frankrijk|"
     r"netherlands|pays-bas|nederland|dutch|n[ée]erlandaise?|usa|u\.s\.|united states|[ée]tats-unis|verenigde staten|"
     r"america|am[ée]rique|amerika|uk|england|angleterre|engeland|britain|canada|qu[ée]bec|switzerland|suisse|zwitserland|"
-    r"spain|espagne|spanje|italy|italie|itali[ëe]|fda|510\(?k\)?|bfarm|diga|pecan|nhs|zorginstituut|"
+    r"spain|espagne|spanje|italy|italie|itali[ëe]|luxemb\w*|luxemburg\w*|austria|autriche|oostenrijk|"
+    r"sweden|su[èe]de|zweden|denmark|danemark|denemarken|fda|510\(?k\)?|bfarm|diga|pecan|nhs|zorginstituut|"
     # France's HAS and England's NICE only in capitals: "who has to register?", "nice to have".
     r"zorgverzekeraars?|(?-i:HAS\b)|(?-i:NICE\b))", re.I)
 
@@ -236,6 +237,12 @@ CONDITIONS = {
     "kidney disease": r"kidney|renal|r[ée]nal|dialys|nier",
     "skin disease": r"psoria|eczema|ecz[ée]ma|dermat",
     "respiratory": r"respirat|pulmon|long(?:en)?ziekte|mucovisc|cystic fibrosis",
+    "ADHD": r"adhd|tdah|hyperactiv|aandachtstekort",
+    "learning disorders": r"dyslex|dyscalcul|dysorthograph",
+    "autism": r"autis|asperger",
+    "insomnia": r"insomn|slapeloos|slaapstoornis",
+    "tinnitus": r"tinnitus|acouph[eè]n",
+    "addiction": r"addict|verslav|assu[ée]tude|smoking cessation|sevrage tabagique|rookstop",
 }
 _CONDITION = {name: re.compile(rf"\b(?:{pattern})", re.I) for name, pattern in CONDITIONS.items()}
 
@@ -459,7 +466,7 @@ _CONFIRM = re.compile(r"^\W*(?:(?:est-ce que )?c.est (?:vrai|exact|correct|juste
                       r"is (?:that|this|it) (?:true|right|correct|so)|(?:is that )?(?:true|right|correct)|"
                       r"klopt (?:dat|dit|het)|is (?:dat|dit|het) (?:zo|waar|juist|correct)|waar|juist)\W*$", re.I)
 # A demonstrative opening the first question points back at the statement before it.
-_POINTS_BACK = re.compile(r"^\W*(?:\w+\W+){0,3}(?:that|this|ça|ca|cela|ceci|dat|dit)\b", re.I)
+_POINTS_BACK = re.compile(r"^\W*(?:\w+\W+){0,3}(?:that|this|ça|ca|cela|ceci|dat|dit)\b|^\W*(?:et |mais |alors )?c['’]est (?:un |une |grave|ok|bon|g[êe]nant|possible|permis|autoris|l[ée]gal|ill[ée]gal|obligatoire|un probl)", re.I)
 # "Is there an INAMI convention for that?", "bestaat daarvoor een overeenkomst?"
 _FOR_THAT = re.compile(r"\b(?:for|pour|voor)\s+(?:that|this|it|ça|ca|cela|ceci|dat|dit)\W*$|"
                        r"\b(?:daarvoor|hiervoor|ervoor|daarvan|là-dessus)\b", re.I)
