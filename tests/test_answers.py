@@ -493,3 +493,30 @@ def test_a_question_the_sources_are_known_not_to_answer_is_said_not_refused(assi
     pathway = load_pathway(assistant.settings.corpus_dir)
     ans = assistant.ask("We store our patients' data on AWS in Frankfurt. Is that allowed?")
     assert not ans.abstained and pathway.gaps["hosting"]("en") in [s.text for s in ans.statements]
+
+
+def test_a_fast_track_like_another_countrys_is_said_to_be_absent_but_that_country_is_not_answered(assistant):
+    """"A DiGA-style fast track here?" names the German scheme for comparison: the sources describe
+    none, which is said; "how does the DiGA fast track work in Germany?" is another country's."""
+    from assistant.plan import load_pathway
+
+    gap = load_pathway(assistant.settings.corpus_dir).gaps["fast_track"]
+    for question, language in (("is there a DiGA-style fast track in Belgium, or not really?", "en"),
+                               ("Bestaat er in België een DiGA-achtige snelle route?", "nl")):
+        ans = assistant.ask(question)
+        assert not ans.abstained and gap(language) in [s.text for s in ans.statements]
+    assert assistant.ask("How does the DiGA fast track work in Germany?").abstained
+
+
+@pytest.mark.parametrize("question", [
+    "When could we realistically be reimbursed if we file the INAMI request in June?",
+    "Quand pourrait-on être remboursé au plus tôt si on dépose la demande INAMI en juin ?",
+    "Wanneer kunnen we ten vroegste terugbetaald worden als we in juni indienen bij het RIZIV?",
+])
+def test_when_we_could_be_reimbursed_is_answered_by_how_long_the_procedure_takes(assistant, question):
+    first = assistant.ask(question).statements[0].text
+    assert "Artsenkrant" in first and re.search(r"\b(?:one year|un an|een jaar)\b", first)
+
+
+def test_since_when_inami_reimburses_apps_is_still_a_date(assistant):
+    assert "2023" in assistant.ask("Since when does INAMI reimburse mobile apps?").statements[0].text

@@ -121,10 +121,12 @@ def answer(question: str, language: str, index: Index, settings: Settings, phras
     conf = max((p.confidence for p in parts), default=0.0)
     # A part the pathway answers ("how long does INAMI take?") is answered whatever the passages'
     # scores: its facts were chosen for that kind of question. So is a part that asks what the
-    # sources are known not to state ("must the data be hosted in Belgium?"): that is said.
+    # sources are known not to state ("must the data be hosted in Belgium?"): that is said, unless
+    # it asks about another country's scheme ("how does the DiGA fast track work in Germany?").
     if not any(p.candidates for p in parts) or (conf < threshold and not any(p.planned for p in parts)
-                                                and not any(from_plan.known_gaps(p.part, language, settings.corpus_dir,
-                                                                                 understanding) for p in parts)):
+                                                and not (any(from_plan.known_gaps(p.part, language, settings.corpus_dir,
+                                                                                  understanding) for p in parts)
+                                                         and not any(understanding.foreign_in(p.part) for p in parts))):
         return abstain(asked, language, select_evidence(whole.hits, language, settings.top_k) or whole.hits,
                        phrases, conf, settings, understanding)
     return _compose(asked, language, parts, phrases, conf, settings, understanding, threshold)
