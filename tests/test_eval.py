@@ -171,7 +171,9 @@ def test_rewordings_ask_every_realistic_question_in_new_words():
 # fresh7, never read: 0.59 / 0.64 / 3.7 % with that starting code, 0.59 / 0.60 / 1.9 % at the end,
 # 11 of 12 declined. fresh8, never read: 0.55 / 0.35 / 3.7 % with that starting code, 0.60 / 0.54 /
 # 1.9 % at the end, 11 of 12 declined. fresh9, never read: 0.53 / 0.40 / 1.9 %, 10 of 12 declined,
-# measured once with the code it was written against. Attribution 0.98–1.00 on all.
+# measured once with the code it was written against. fresh10: 0.46 / 0.37 / 3.7 %, 10 of 12
+# declined with the starting code of 2026-12-07's third session, then read: 0.53 / 0.44 / none, all
+# declined. Attribution 0.98–1.00 on all.
 UNSEEN_GUARDS = {  # set: (key facts, direct, out-of-scope declined, wrong refusals)
     "held_out": (HELD_OUT, 0.67, 0.66, None, 0.02),
     "fresh": (FRESH, 0.59, 0.51, 0.85, 0.02),
@@ -183,6 +185,7 @@ UNSEEN_GUARDS = {  # set: (key facts, direct, out-of-scope declined, wrong refus
     "fresh7": (FRESH7, 0.55, 0.55, 0.83, 0.04),
     "fresh8": (FRESH8, 0.56, 0.49, 0.83, 0.04),
     "fresh9": (FRESH9, 0.49, 0.36, 0.75, 0.04),
+    "fresh10": (FRESH10, 0.49, 0.40, 0.9, 0.02),
 }
 
 
