@@ -10,6 +10,7 @@ import sys
 from dataclasses import asdict
 from pathlib import Path
 
+from .evaluation import GOLD_SETS
 from .settings import PRESETS, PROJECT_ROOT, Settings
 
 # ESC/CSI sequences whole (an OSC title change, a screen clear), then any other control character.
@@ -347,7 +348,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = add("eval", "Evaluate on the gold sets (tests/gold: the notes' set and the realistic founders' set): "
                     "Recall@5, MRR, key facts, direct answer, citation attribution, gaps said, length, abstention.",
             cmd_eval)
-    p.add_argument("--set", choices=["all", "both", "notes", "realistic", "paraphrased", "held_out", "fresh", "fresh2", "fresh3", "fresh4", "fresh5", "fresh6", "fresh7", "fresh8", "fresh9", "fresh10"],
+    p.add_argument("--set", choices=["all", "both", *GOLD_SETS],
                    default="all", help="all: every set; both: the notes' and the realistic set (what --calibrate uses)")
     p.add_argument("--preset", choices=list(PRESETS), default="hybrid")
     p.add_argument("--compare", action="store_true", help="run every preset (MiniLM, USE, BM25, hybrid)")
