@@ -520,3 +520,20 @@ def test_when_we_could_be_reimbursed_is_answered_by_how_long_the_procedure_takes
 
 def test_since_when_inami_reimburses_apps_is_still_a_date(assistant):
     assert "2023" in assistant.ask("Since when does INAMI reimburse mobile apps?").statements[0].text
+
+
+@pytest.mark.parametrize("question,language", FOUNDER_QUESTIONS + [
+    ("Qui touche l'argent de la télésurveillance de l'insuffisance cardiaque, et depuis quand ?", "fr"),
+    ("Existe-t-il une convention INAMI pour la télésurveillance en maison de repos ?", "fr"),
+    ("Who gets paid under the INAMI heart-failure telemonitoring convention?", "en"),
+])
+def test_a_sentence_that_refers_back_is_quoted_only_after_the_one_it_refers_to(assistant, question, language):
+    """"INAMI pays this reimbursement to hospitals…" alone leaves the reader asking which one."""
+    from assistant.answer.cues import refers_back
+
+    assert refers_back("INAMI pays this reimbursement to hospitals that have signed a convention.")
+    assert not refers_back("L'INAMI rattache cette exigence des trois langues à la loi.")
+    statements = assistant.ask(question, language).statements
+    for before, statement in zip([None, *statements], statements):
+        if refers_back(statement.text):
+            assert before is not None and before.citation == statement.citation, statement.text

@@ -63,6 +63,15 @@ DANGLING = re.compile(
 # A demonstrative before a name is not a reference to the previous sentence ("Cette AFMPS…" is
 # rare, "Ce CE…" never): only a following lowercase word marks one ("Cette procédure…").
 _ARTICLE_OK = re.compile(r"^(?:die|deze|dit|ce|cet|cette|ces)\s+[A-Z0-9]")
+# "INAMI pays this reimbursement to hospitals…", "L'INAMI verse ce remboursement…": a demonstrative
+# in the first words refers to the sentence before ("cette exigence des trois langues" says which).
+_EARLY_REFERENCE = re.compile(r"^(?:\S+\s+){1,3}(?:this|these|ce|cet|cette|ces|deze|dit)\s+(?!qu)[a-zà-ÿ][\w-]*"
+                              r"(?!\s+(?:des|du|de|d'|of|van|der)\b)\s")
+
+
+def refers_back(sentence: str) -> bool:
+    """Whether a sentence that opens like a statement refers, in its first words, to the one before."""
+    return bool(_EARLY_REFERENCE.match(sentence.strip()))
 
 
 def holds(sentence: str, intent: str) -> bool:

@@ -24,7 +24,7 @@ from ..types import Answer, AnswerPart, Chunk, Citation, Hit, Statement
 from ..retrieve.hybrid import glossary
 from ..retrieve.understanding import INTENT_CUES, Part, Understanding, fold, names_belgian_body, understand
 from . import from_plan
-from .cues import QUERY_HINTS, TYPED, dangles, holds
+from .cues import QUERY_HINTS, TYPED, dangles, holds, refers_back
 
 MIN_SENTENCE_CHARS = 25
 NEAR_DUPLICATE = 0.9  # sentence cosine above which two sentences say the same thing
@@ -450,6 +450,8 @@ def _quotable(cand: Candidate, used: list[Candidate], allow_list: bool = False) 
         return False
     if dangles(text) and not (allow_list and text.endswith(":")):
         return False
+    if refers_back(text) and not any(_just_before(c, cand) for c in used):
+        return False  # "INAMI pays this reimbursement…" only after the sentence that says which
     return not any(_overlaps(cand, c) or float(cand.vector @ c.vector) > NEAR_DUPLICATE or _restates(cand, c)
                    for c in used)
 
@@ -509,6 +511,11 @@ def _merged_quotes(citations: list[Citation], chosen, numbers: dict[tuple, int])
         quote = "\n\n".join(texts.get(c.n, [c.quote]))
         out.append(c if quote == c.quote else Citation(**{**c.__dict__, "quote": quote}))
     return out
+
+
+def _just_before(a: Candidate, b: Candidate) -> bool:
+    """Whether `a` is the sentence right before `b` in the same passage."""
+    return a.chunk.chunk_id == b.chunk.chunk_id and a.end <= b.start and not b.chunk.text[a.end:b.start].strip()
 
 
 def _overlaps(a: Candidate, b: Candidate) -> bool:
