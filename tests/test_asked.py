@@ -11,7 +11,7 @@ import yaml
 
 from assistant.index.embeddings import embed_array
 from assistant.plan import load_pathway
-from assistant.plan.asked import NONE, kind_classifier, load_examples, train
+from assistant.plan.asked import NO_KIND, NONE, OUTSIDE, kind_classifier, load_examples, train
 
 ROOT = Path(__file__).resolve().parent.parent
 CORPUS = ROOT / "corpus"
@@ -28,7 +28,7 @@ def test_every_kind_has_wordings_in_the_three_languages_and_nothing_else():
     kinds = set(load_pathway(CORPUS).answers)
     for language in LANGUAGES:
         bank = yaml.safe_load((CORPUS / "asked" / f"{language}.yaml").read_text(encoding="utf-8"))
-        assert set(bank) == kinds | {NONE}, language
+        assert set(bank) == kinds | NO_KIND, language
         for kind, wordings in bank.items():
             assert len(wordings) >= 10 and len(set(wordings)) == len(wordings), (language, kind)
             assert all(isinstance(w, str) and w.strip() for w in wordings), (language, kind)
@@ -36,7 +36,7 @@ def test_every_kind_has_wordings_in_the_three_languages_and_nothing_else():
 
 def test_wordings_it_never_saw_are_recognised(assistant):
     """Trained without every fourth wording of each kind and language, it must find the kind of
-    most of those it never saw, and give few in-scope questions of no kind a kind."""
+    most of those it never saw, and give few questions of no kind (in scope or not) a kind."""
     examples = load_examples(CORPUS)
     seen, unseen = [], []
     counts: dict[str, int] = {}
@@ -47,15 +47,20 @@ def test_wordings_it_never_saw_are_recognised(assistant):
     vectors = embed_array(assistant.index.embeddings, [t for _, t in unseen])
     threshold = assistant.settings.kind_guess
     guesses = [held.guess(t, v) for (_, t), v in zip(unseen, vectors)]
-    kinds = [(k, g) for (k, _), g in zip(unseen, guesses) if k != NONE]
-    confident = [(k, g) for k, g in kinds if g.probability >= threshold and g.kind != NONE]
+    kinds = [(k, g) for (k, _), g in zip(unseen, guesses) if k not in NO_KIND]
+    confident = [(k, g) for k, g in kinds if g.probability >= threshold and g.kind not in NO_KIND]
     right = sum(g.kind == k for k, g in confident)
-    # Measured 2026-12-06 at 0.5: 0.63 of unseen wordings given their kind, 0.95 of confident guesses
-    # right, 0.07 of the no-kind questions given one.
-    assert right / len(kinds) >= 0.6
+
+    def given_a_kind(label: str) -> float:
+        asked = [g for (k, _), g in zip(unseen, guesses) if k == label]
+        return sum(g.kind not in NO_KIND and g.probability >= threshold for g in asked) / len(asked)
+    # Measured 2026-12-07 at 0.45: 0.80 of unseen wordings given their kind (0.63 at 0.5 the day
+    # before, with half the wordings), 0.94 of confident guesses right, 0.08 of the in-scope questions
+    # of no kind given one, 0.03 of the out-of-scope requests.
+    assert right / len(kinds) >= 0.75
     assert right / len(confident) >= 0.9
-    nones = [g for (k, _), g in zip(unseen, guesses) if k == NONE]
-    assert sum(g.kind != NONE and g.probability >= threshold for g in nones) / len(nones) <= 0.1
+    assert given_a_kind(NONE) <= 0.1
+    assert given_a_kind(OUTSIDE) <= 0.07
 
 
 def test_the_trained_classifier_is_cached_beside_the_index(assistant, classifier, tmp_path):

@@ -19,7 +19,7 @@ import numpy as np
 from ..conversation import with_subject
 from ..index.embeddings import embed_array
 from ..plan import Profile, load_pathway, make_plan
-from ..plan.asked import NONE, kind_classifier
+from ..plan.asked import NO_KIND, kind_classifier
 from ..retrieve.hybrid import Retrieval
 from ..retrieve.understanding import Part, Understanding, points_back
 from ..settings import Settings
@@ -229,7 +229,7 @@ def kind_guesser(index, settings: Settings, query_vector: np.ndarray | None = No
             vector = query_vector if text == part.query and query_vector is not None else \
                 embed_array(index.embeddings, [text])[0]
             found = classifier.guess(text, vector)
-            if found.kind != NONE and found.probability >= settings.kind_guess:
+            if found.kind not in NO_KIND and found.probability >= settings.kind_guess:
                 return found.kind
         return ""
     return guess

@@ -2,8 +2,8 @@
 
 The patterns of `pathway.yaml` (`answers:`) are precise but narrow: a founder who writes "verklaring
 op eer" where a pattern expects "verklaring op erewoord" gets the sentence scorer's guess. The
-example wordings of `corpus/asked/<lang>.yaml` (twelve per kind and language, plus in-scope
-questions that are no kind, written by people who saw only a one-line description of each kind)
+example wordings of `corpus/asked/<lang>.yaml` (about 24 per kind and language, plus in-scope
+questions that are no kind and out-of-scope requests, written by people who saw only a one-line description of each kind)
 train a logistic regression on the part's sentence vector and its character n-grams, which
 carry typos and inflections. It is asked only after the patterns, and only a confident guess
 counts (`KIND_GUESS`).
@@ -27,6 +27,10 @@ log = logging.getLogger(__name__)
 
 ASKED_DIR = "asked"
 NONE = "none"  # in-scope questions that are no kind of the pathway
+# Requests this assistant is not for (another country's scheme, ordinary care's prices, a poem):
+# without them every borderline request is pulled into the nearest kind and answered from its facts.
+OUTSIDE = "outside"
+NO_KIND = frozenset({NONE, OUTSIDE})
 # Changing the features or the model below changes what is cached: bump it.
 RECIPE = "lr-c30-use+char3-5x16384-v1"
 GRAM_FEATURES = 2 ** 14
