@@ -79,26 +79,41 @@ def test_the_trained_classifier_is_cached_beside_the_index(assistant, classifier
         classifier.guess("Wie zit er in die werkgroep van het RIZIV?", vector)
 
 
-def test_a_damaged_cache_is_trained_again(assistant, classifier, tmp_path):
+def _small_bank(folder: Path) -> tuple[tuple[Path, int], ...]:
+    """Three kinds and the no-kind classes of the English wordings: enough to train a classifier in a
+    second, for tests of the cache rather than of the model."""
+    bank = yaml.safe_load((CORPUS / "asked" / "en.yaml").read_text(encoding="utf-8"))
+    keep = list(bank)[:3] + sorted(NO_KIND)
+    folder.mkdir()
+    path = folder / "en.yaml"
+    path.write_text(yaml.safe_dump({k: bank[k] for k in keep}, allow_unicode=True), encoding="utf-8")
+    return ((path, path.stat().st_mtime_ns),)
+
+
+def test_a_damaged_cache_is_trained_again(assistant, tmp_path):
     from assistant.plan import asked
 
-    files = tuple((p, p.stat().st_mtime_ns) for p in sorted((CORPUS / "asked").glob("*.yaml")))
-    cached = list(Path(assistant.settings.index_dir).glob("asked-*.npz"))[0]
-    (tmp_path / cached.name).write_bytes(b"not an npz file")
-    again = asked._load_or_train(files, tmp_path, assistant.settings.embedding_model, assistant.index.embeddings)
-    assert again.kinds == classifier.kinds
-    with np.load(tmp_path / cached.name) as stored:  # and the good copy replaced the damaged one
-        assert list(stored["kinds"]) == classifier.kinds
+    files = _small_bank(tmp_path / "asked")
+    cache = tmp_path / "index"
+    first = asked._load_or_train(files, cache, assistant.settings.embedding_model, assistant.index.embeddings)
+    [stored_path] = cache.glob("asked-*.npz")
+    stored_path.write_bytes(b"not an npz file")
+    again = asked._load_or_train(files, cache, assistant.settings.embedding_model, assistant.index.embeddings)
+    assert again.kinds == first.kinds and np.allclose(again.coef, first.coef)
+    with np.load(stored_path) as stored:  # and the good copy replaced the damaged one
+        assert list(stored["kinds"]) == first.kinds
 
 
-def test_a_cache_of_examples_that_changed_is_dropped(assistant, classifier, tmp_path):
+def test_a_cache_of_examples_that_changed_is_dropped(assistant, tmp_path):
     from assistant.plan import asked
 
-    stale = tmp_path / "asked-0000000000000000.npz"
+    cache = tmp_path / "index"
+    cache.mkdir()
+    stale = cache / "asked-0000000000000000.npz"
     stale.write_bytes(b"trained from older examples")
-    files = tuple((p, p.stat().st_mtime_ns) for p in sorted((CORPUS / "asked").glob("*.yaml")))
-    asked._load_or_train(files, tmp_path, assistant.settings.embedding_model, assistant.index.embeddings)
-    assert not stale.exists() and len(list(tmp_path.glob("asked-*.npz"))) == 1
+    files = _small_bank(tmp_path / "asked")
+    asked._load_or_train(files, cache, assistant.settings.embedding_model, assistant.index.embeddings)
+    assert not stale.exists() and len(list(cache.glob("asked-*.npz"))) == 1
 
 
 # Wordings no pattern of pathway.yaml knows, written for this test (not from an evaluation set).
