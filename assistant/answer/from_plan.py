@@ -26,8 +26,9 @@ from ..settings import Settings
 from .cues import TYPED
 
 MAX_STEPS = 4
-# The route in short: the three steps of INAMI's procedure, and its entry condition.
-OVERVIEW = ("gnius_three_steps", "inami_requires_notification")
+# The route in short: the three steps of INAMI's procedure, its entry condition, and what follows
+# the request (a working group's evaluation), which founders asking for "the steps" expect too.
+OVERVIEW = ("gnius_three_steps", "inami_requires_notification", "working_group")
 
 
 def applies(part: Part, understanding: Understanding, corpus_dir: Path) -> bool:
