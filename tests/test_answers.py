@@ -537,3 +537,31 @@ def test_a_sentence_that_refers_back_is_quoted_only_after_the_one_it_refers_to(a
     for before, statement in zip([None, *statements], statements):
         if refers_back(statement.text):
             assert before is not None and before.citation == statement.citation, statement.text
+
+
+def test_a_long_fact_the_pathway_chose_is_kept_over_shorter_retrieved_sentences():
+    """A kind's fact may run a little past the body budget; a retrieved sentence may not, and
+    nothing runs past it by more than the pathway's allowance."""
+    import numpy as np
+
+    from assistant.answer import extractive
+    from assistant.types import Chunk
+
+    def candidate(length: int, planned: bool):
+        text = "x" * length
+        chunk = Chunk("c", "d", 0, text, "t", "p", "u", "en", "", "", "topic", "note")
+        return extractive.Candidate(chunk, 0, length, 1.0, 1.0, 1.0, np.zeros(2), True, planned=planned)
+
+    budget, allowance = extractive.BODY_CHARS, extractive.PLANNED_OVERFLOW
+    direct, first = candidate(budget // 2, True), candidate(budget // 4, True)
+    long_fact = candidate(budget // 4 + allowance // 2, True)  # past the budget, within the allowance
+    short_retrieved = candidate(budget // 8, False)
+    chosen = [(0, "direct", direct), (0, "point", first), (0, "point", long_fact), (0, "point", short_retrieved)]
+    assert [c for _, _, c in extractive._trim(chosen, allowance)] == [direct, first, long_fact]
+    # Retrieved, the same sentence is dropped for the budget, and the short one takes its place.
+    long_retrieved = candidate(len(long_fact.text), False)
+    chosen[2] = (0, "point", long_retrieved)
+    assert [c for _, _, c in extractive._trim(chosen, allowance)] == [direct, first, short_retrieved]
+    too_long = candidate(budget // 4 + allowance + 1, True)
+    chosen[2] = (0, "point", too_long)
+    assert too_long not in [c for _, _, c in extractive._trim(chosen, allowance)]
