@@ -174,6 +174,8 @@ def test_rewordings_ask_every_realistic_question_in_new_words():
 # measured once with the code it was written against. fresh10: 0.46 / 0.37 / 3.7 %, 10 of 12
 # declined with the starting code of 2026-12-07's third session, then read: 0.53 / 0.44 / none, all
 # declined. Attribution 0.98–1.00 on all.
+# Sixth session (long placed facts may pass the body budget): held out 0.75, fresh 0.65, fresh5
+# 0.56, fresh7 0.63, fresh8 0.61, fresh9 0.54 key facts, directs unchanged.
 UNSEEN_GUARDS = {  # set: (key facts, direct, out-of-scope declined, wrong refusals)
     "held_out": (HELD_OUT, 0.67, 0.66, None, 0.02),
     "fresh": (FRESH, 0.59, 0.51, 0.85, 0.02),
