@@ -103,6 +103,9 @@ class QuestionResult:
     attributed: int = 0  # found facts whose statement cites a source that states them
     attributable: int = 0  # found facts with annotated sources
     flagged: bool | None = None  # an unanswered part was said to be unanswered (None: nothing unanswered)
+    # Where the honest answer is what the sources do not state (no direct fact, a part
+    # unanswered): whether the answer opens by saying so (None: any other question).
+    gap_first: bool | None = None
 
     @property
     def body_chars(self) -> int:
@@ -147,6 +150,8 @@ def run_question(assistant, q: GoldQuestion) -> QuestionResult:
         result.attributed += bool(cited_ids & set(q.fact_sources[fact]))
     if q.unanswered:
         result.flagged = not answer.abstained and bool(answer.uncovered)
+        if not q.direct_fact:
+            result.gap_first = not answer.abstained and bool(answer.statements) and answer.statements[0].role == "uncovered"
     return result
 
 
@@ -179,6 +184,8 @@ class Report:
                     "direct": _ratio(sum(1 for r in rows if r.direct_ok), sum(1 for r in rows if r.direct_ok is not None)),
                     "attribution": _ratio(sum(r.attributed for r in rows), sum(r.attributable for r in rows)),
                     "uncovered_flagged": _ratio(sum(1 for r in rows if r.flagged), sum(1 for r in rows if r.flagged is not None)),
+                    "gap_first": _ratio(sum(1 for r in rows if r.gap_first),
+                                        sum(1 for r in rows if r.gap_first is not None)),
                     "median_chars": statistics.median([r.body_chars for r in rows]),
                     "facts_per_1000_chars": 1000 * _ratio(sum(r.facts_found for r in rows), sum(r.body_chars for r in rows)),
                 }
@@ -232,6 +239,7 @@ class Report:
             "questions": [
                 {"id": r.question.id, "rank": r.rank, "abstained": r.answer.abstained, "direct_ok": r.direct_ok,
                  "attributed": r.attributed, "attributable": r.attributable, "flagged": r.flagged,
+                 "gap_first": r.gap_first,
                  "chars": r.body_chars,
                  "confidence": r.answer.confidence, "facts_found": r.facts_found,
                  "facts": len(r.question.key_facts), "out_of_scope": r.question.out_of_scope,
@@ -244,10 +252,10 @@ class Report:
     def table(self) -> str:
         lines = [f"{self.label}".strip(),
                  f"{'language':<9}{'n':>4}{'Recall@5':>10}{'MRR':>7}{'key facts':>11}{'direct':>8}{'attrib.':>9}"
-                 f"{'gaps said':>11}{'chars p50':>11}{'facts/1k':>10}"]
+                 f"{'gaps said':>11}{'gap first':>11}{'chars p50':>11}{'facts/1k':>10}"]
         for lang, row in self.by_language.items():
             lines.append(f"{lang:<9}{row['n']:>4}{row['recall@5']:>10.3f}{row['mrr']:>7.3f}{row['key_facts']:>11.3f}"
-                         f"{row['direct']:>8.3f}{row['attribution']:>9.3f}{row['uncovered_flagged']:>11.3f}"
+                         f"{row['direct']:>8.3f}{row['attribution']:>9.3f}{row['uncovered_flagged']:>11.3f}{row['gap_first']:>11.3f}"
                          f"{row['median_chars']:>11.0f}{row['facts_per_1000_chars']:>10.2f}")
         ab = self.abstention
         cv = cross_validated_abstention(self)

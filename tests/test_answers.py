@@ -495,6 +495,31 @@ def test_a_question_the_sources_are_known_not_to_answer_is_said_not_refused(assi
     assert not ans.abstained and pathway.gaps["hosting"]("en") in [s.text for s in ans.statements]
 
 
+@pytest.mark.parametrize("question,gap", [
+    ("Our backend runs on servers in Ireland. Can patient data be stored there, or must it stay in Belgium?",
+     "hosting"),
+    ("Moeten de gezondheidsgegevens van onze app in een Belgisch datacenter staan?", "hosting"),
+    ("Does the AI Act change anything for our CE-marked triage software?", "ai_act"),
+])
+def test_a_gap_the_part_asks_in_so_many_words_opens_its_answer(assistant, question, gap):
+    """No kind of the pathway answers these parts, so their best sentence is only the scorer's
+    guess (a portal, the GDPR's principles): the known gap is the answer and comes first."""
+    from assistant.plan import load_pathway
+
+    ans = assistant.ask(question)
+    language = "nl" if "gegevens" in question else "en"
+    assert ans.statements[0].role == "uncovered"
+    assert ans.direct == load_pathway(assistant.settings.corpus_dir).gaps[gap](language)
+
+
+def test_a_kind_s_own_facts_still_come_before_its_gaps(assistant):
+    """Where a kind answers the part (the sworn statement), what the sources say comes first and
+    the gap (who signs it) after."""
+    ans = assistant.ask("Faut-il signer une déclaration sur l'honneur pour eHealth, et qui la signe chez nous ?")
+    assert ans.statements[0].role == "direct"
+    assert any(s.role == "uncovered" for s in ans.statements[1:])
+
+
 def test_a_fast_track_like_another_countrys_is_said_to_be_absent_but_that_country_is_not_answered(assistant):
     """"A DiGA-style fast track here?" names the German scheme for comparison: the sources describe
     none, which is said; "how does the DiGA fast track work in Germany?" is another country's."""

@@ -189,6 +189,12 @@ UNSEEN_GUARDS = {  # set: (key facts, direct, out-of-scope declined, wrong refus
     "fresh9": (FRESH9, 0.49, 0.36, 0.75, 0.04),
     "fresh10": (FRESH10, 0.49, 0.40, 0.9, 0.02),
 }
+# Questions whose honest answer is what the sources do not state (no direct fact annotated): the
+# share whose answer opens by saying so, where a set has at least five. Seventh session, before
+# and after the gaps that parts no kind answers ask in so many words led their answers: fresh3
+# 3 → 9 of 16, fresh5 3 → 3 of 6, fresh6 2 → 5 of 9 (held out stays 0 of 4: its gaps follow a
+# kind's facts).
+GAP_FIRST_GUARDS = {"fresh3": 0.5, "fresh5": 0.45, "fresh6": 0.5}
 
 
 @pytest.mark.parametrize("name", list(UNSEEN_GUARDS))
@@ -203,6 +209,8 @@ def test_questions_in_new_words_keep_their_answers(assistant, name):
     assert report.abstention["wrong_abstentions"] <= wrong
     if declined is not None:
         assert report.abstention["recall"] >= declined
+    if name in GAP_FIRST_GUARDS:
+        assert row["gap_first"] >= GAP_FIRST_GUARDS[name]
 
 
 @pytest.mark.slow

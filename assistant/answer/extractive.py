@@ -366,6 +366,7 @@ def _compose(asked: str, language: str, parts: list[_PartEvidence], phrases: Phr
     answer_parts: list[AnswerPart] = []
     used: list[Candidate] = []
     gaps = [from_plan.known_gaps(pe.part, language, settings.corpus_dir, understanding) for pe in parts]
+    leading = [from_plan.leading_gaps(language, settings.corpus_dir, None if pe.planned else pe.part) for pe in parts]
     for number, pe in enumerate(parts):
         # A part the sources do not answer with confidence ("is there a DiGA-like fast track?")
         # is said to be uncovered, as a whole question would be refused, while the others answer.
@@ -409,7 +410,7 @@ def _compose(asked: str, language: str, parts: list[_PartEvidence], phrases: Phr
             citations.append(cite(numbers[key], cand.chunk, language, settings.corpus_dir))
         statements.append(Statement(cand.text, numbers[key], role, number))
     citations = _merged_quotes(citations, chosen, numbers)
-    statements = _with_gaps(statements, gaps, from_plan.leading_gaps(language, settings.corpus_dir))
+    statements = _with_gaps(statements, gaps, leading)
     result = Answer(asked, language, "", False, citations, statements, conf, parts=answer_parts,
                     situation=understanding.situation.to_dict())
     result.text = render_markdown(result, phrases)
@@ -419,14 +420,14 @@ def _compose(asked: str, language: str, parts: list[_PartEvidence], phrases: Phr
 UNCOVERED_KINDS = ("cost", "duration", "date", "who", "documents")
 
 
-def _with_gaps(statements: list[Statement], gaps: list[list[str]], leading: frozenset[str] = frozenset()
+def _with_gaps(statements: list[Statement], gaps: list[list[str]], leading: list[frozenset[str]]
                ) -> list[Statement]:
     """Each part's known gaps, said after what the sources do say for that part (once per answer),
-    or before it when the gap is the answer (`leading`)."""
+    or before it when the gap is the answer (`leading`, per part)."""
     out: list[Statement] = []
     said: set[str] = set()
     for number, texts in enumerate(gaps):
-        first = [t for t in texts if t in leading and t not in said]
+        first = [t for t in texts if t in leading[number] and t not in said]
         out += [Statement(text, None, "uncovered", number) for text in first]
         said.update(first)
         out += [s for s in statements if s.part == number]

@@ -257,11 +257,15 @@ def known_gaps(part: Part, language: str, corpus_dir: Path, understanding: Under
     return [pathway.gaps[g](language) for g in asked]
 
 
-def leading_gaps(language: str, corpus_dir: Path) -> frozenset[str]:
-    """Gaps that are the answer itself ("no convention for this condition"), said before the
-    facts quoted for context rather than after them."""
+def leading_gaps(language: str, corpus_dir: Path, unplanned: Part | None = None) -> frozenset[str]:
+    """Gaps that are the answer itself, said before the facts quoted for context rather than
+    after them: "no convention for this condition", and what a part no kind of the pathway
+    answers asks in so many words ("must the data stay in Belgium?"). Such a part's first quote
+    is the sentence scorer's guess, which rarely holds the answer to new wordings; a kind's own
+    facts, where one answers, still come first."""
     pathway = load_pathway(corpus_dir)
-    return frozenset(pathway.gaps[g](language) for g in LEADING_GAPS)
+    ids = set(LEADING_GAPS).union(pathway.gaps_asked(unplanned.text) if unplanned else ())
+    return frozenset(pathway.gaps[g](language) for g in ids)
 
 
 LEADING_GAPS = ("no_condition_convention", "request_fee")
