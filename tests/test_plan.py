@@ -322,6 +322,13 @@ def test_an_answer_naming_an_unknown_gap_is_a_clear_error(tmp_path):
     ("Once we are at M3, what are the chances of reimbursement?", "m3_reimbursement_level"),
     ("Faut-il intégrer l'eHealthBox et l'authentification eHealth pour figurer sur mHealthBelgium ?", "pyramid_three_levels"),
     ("Wij verdelen een Duitse app: moeten we ons ergens registreren?", "distributors_45_days"),
+    # Reimbursement without CE marking is INAMI's entry condition, not what CE marking attests.
+    ("Can a wellness app without a CE mark get NIHDI reimbursement?", "inami_requires_notification"),
+    ("Pas encore de marquage CE : peut-on quand même demander le remboursement ?", "inami_requires_notification"),
+    ("Kan een app zonder CE-markering terugbetaald worden door het RIZIV?", "inami_requires_notification"),
+    # Who decides on reimbursement: the working group INAMI coordinates.
+    ("Who decides whether our app gets reimbursed?", "working_group"),
+    ("Wie beslist over de terugbetaling van een app?", "working_group"),
     # French inversions typed without their hyphen
     ("Faut il encore notifier l'AFMPS une fois le marquage CE obtenu ?", "notification_market_access"),
     ("Est ce qu'une AIPD est obligatoire pour nous ?", "dpia_before"),
