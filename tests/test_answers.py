@@ -495,19 +495,20 @@ def test_a_question_the_sources_are_known_not_to_answer_is_said_not_refused(assi
     assert not ans.abstained and pathway.gaps["hosting"]("en") in [s.text for s in ans.statements]
 
 
-@pytest.mark.parametrize("question,gap", [
+@pytest.mark.parametrize("question,language,gap", [
     ("Our backend runs on servers in Ireland. Can patient data be stored there, or must it stay in Belgium?",
-     "hosting"),
-    ("Moeten de gezondheidsgegevens van onze app in een Belgisch datacenter staan?", "hosting"),
-    ("Does the AI Act change anything for our CE-marked triage software?", "ai_act"),
+     "en", "hosting"),
+    ("Moeten de gezondheidsgegevens van onze app in een Belgisch datacenter staan?", "nl", "hosting"),
+    ("Does the AI Act change anything for our CE-marked triage software?", "en", "ai_act"),
+    # not the 45 days a distributor has to register
+    ("Combien de temps l'AFMPS met-elle pour traiter une notification ?", "fr", "famhp_processing"),
 ])
-def test_a_gap_the_part_asks_in_so_many_words_opens_its_answer(assistant, question, gap):
+def test_a_gap_the_part_asks_in_so_many_words_opens_its_answer(assistant, question, language, gap):
     """No kind of the pathway answers these parts, so their best sentence is only the scorer's
     guess (a portal, the GDPR's principles): the known gap is the answer and comes first."""
     from assistant.plan import load_pathway
 
     ans = assistant.ask(question)
-    language = "nl" if "gegevens" in question else "en"
     assert ans.statements[0].role == "uncovered"
     assert ans.direct == load_pathway(assistant.settings.corpus_dir).gaps[gap](language)
 
