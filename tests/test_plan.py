@@ -326,6 +326,8 @@ def test_an_answer_naming_an_unknown_gap_is_a_clear_error(tmp_path):
     ("Can a wellness app without a CE mark get NIHDI reimbursement?", "inami_requires_notification"),
     ("Pas encore de marquage CE : peut-on quand même demander le remboursement ?", "inami_requires_notification"),
     ("Kan een app zonder CE-markering terugbetaald worden door het RIZIV?", "inami_requires_notification"),
+    ("Mon app doit-elle être notifiée à l'AFMPS si elle a déjà le marquage CE ?", "notification_market_access"),
+    ("Faut-il vraiment désigner un DPO et aussi faire une AIPD pour notre app ?", "dpia_before"),
     ("What is M3 light?", "m3_light_plus"),  # what the half of M3 named means
     ("M3 plus, c'est quoi exactement ?", "m3_light_plus"),
     # Who decides on reimbursement: the working group INAMI coordinates.
