@@ -513,6 +513,20 @@ def test_a_gap_the_part_asks_in_so_many_words_opens_its_answer(assistant, questi
     assert ans.direct == load_pathway(assistant.settings.corpus_dir).gaps[gap](language)
 
 
+@pytest.mark.parametrize("question", [
+    "We have had our CE mark since March. Anything else to do before Belgian patients can use it?",
+    "Notre app a le marquage CE, y a-t-il encore quelque chose à faire auprès de l'AFMPS ?",
+    "Onze app is CE-gemarkeerd via een Nederlandse notified body, moeten we in België nog iets extra doen?",
+])
+def test_anything_else_to_do_after_ce_marking_is_answered_by_the_route(assistant, question):
+    """"Anything else to do?" after the founder's situation opens like a yes/no and names words
+    of other kinds (a notified body, selling): it asks for the steps left, which start at the
+    FAMHP, not with what a notified body is or how CE marking is obtained."""
+    ans = assistant.ask(question)
+    assert ans.parts[0].intent == "steps"
+    assert re.search(r"FAMHP|AFMPS|FAGG", ans.direct) and not re.search(r"notified body|aangemelde instantie", ans.direct)
+
+
 def test_a_kind_s_own_facts_still_come_before_its_gaps(assistant):
     """Where a kind answers the part (the sworn statement), what the sources say comes first and
     the gap (who signs it) after."""

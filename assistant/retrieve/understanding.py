@@ -375,9 +375,17 @@ _REQUEST = re.compile(r"^(?:can|could|would) you\b|^(?:pouvez|pourriez|peux|pour
 _PAYING = re.compile(r"\bpay\b|\bpayer\b|\bbetalen\b", re.I)
 
 
+# "What next?", and "anything else to do?" after the founder's situation: "Is there anything
+# else we must do at the FAMHP?" opens like a yes/no but asks for the steps left.
+_WHAT_NEXT = re.compile(r"\bwh?at(?:'?s| is)? next\b|\bwhat now\b|\bet maintenant\b|\bwat nu\b|"
+                        r"\b(?:anything|something) (?:else|more|extra)\b.{0,25}\bdo\b|\bwhat else\b.{0,25}\bdo\b|"
+                        r"\b(?:autre chose|quelque chose d.autre|encore quelque chose)\b.{0,10}\b[àa] faire\b|"
+                        r"\bnog (?:iets|wat)\b.{0,20}\bdoen\b|\bwat (?:moeten|moet) (?:we|wij|ik) nog\b")
+
+
 def intent_of(text: str) -> str:
     lowered = _LEAD.sub("", text.strip().lower())
-    if re.search(r"\bwh?at(?:'?s| is)? next\b|\bwhat now\b|\bet maintenant\b|\bwat nu\b", lowered):
+    if _WHAT_NEXT.search(lowered):
         return "steps"
     if _WHO_FIRST.match(lowered) and not INTENT_CUES["cost"].search(lowered):
         return "who"  # "Wie beoordeelt zo'n dossier?" asks who, whatever "dossier" suggests
