@@ -500,6 +500,8 @@ def test_a_question_the_sources_are_known_not_to_answer_is_said_not_refused(assi
      "en", "hosting"),
     ("Moeten de gezondheidsgegevens van onze app in een Belgisch datacenter staan?", "nl", "hosting"),
     ("Does the AI Act change anything for our CE-marked triage software?", "en", "ai_act"),
+    ("L'INAMI garantit-il un délai précis pour rendre sa décision sur notre dossier ?", "fr", "official_timelines"),
+    ("Does NIHDI guarantee a decision within a set time once the file is in?", "en", "official_timelines"),
     # not the 45 days a distributor has to register
     ("Combien de temps l'AFMPS met-elle pour traiter une notification ?", "fr", "famhp_processing"),
 ])

@@ -328,6 +328,9 @@ def test_an_answer_naming_an_unknown_gap_is_a_clear_error(tmp_path):
     ("Kan een app zonder CE-markering terugbetaald worden door het RIZIV?", "inami_requires_notification"),
     ("Mon app doit-elle être notifiée à l'AFMPS si elle a déjà le marquage CE ?", "notification_market_access"),
     ("Faut-il vraiment désigner un DPO et aussi faire une AIPD pour notre app ?", "dpia_before"),
+    ("We hebben een datalek gehad, moeten we dat melden?", "breach_72_hours"),  # not the FAMHP notification
+    ("Wat houdt die beëdigde verklaring precies in?", "sworn_statement"),
+    ("We're a US company, do we need an authorised rep to sell here?", "class_i_documents"),
     ("What is M3 light?", "m3_light_plus"),  # what the half of M3 named means
     ("M3 plus, c'est quoi exactement ?", "m3_light_plus"),
     # Who decides on reimbursement: the working group INAMI coordinates.
