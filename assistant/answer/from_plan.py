@@ -267,11 +267,14 @@ def leading_gaps(language: str, corpus_dir: Path, unplanned: Part | None = None)
     is the sentence scorer's guess, which rarely holds the answer to new wordings; a kind's own
     facts, where one answers, still come first."""
     pathway = load_pathway(corpus_dir)
-    ids = set(LEADING_GAPS).union(pathway.gaps_asked(unplanned.text) if unplanned else ())
-    return frozenset(pathway.gaps[g](language) for g in ids)
+    asked = [g for g in pathway.gaps_asked(unplanned.text) if g not in TRAILING_GAPS] if unplanned else []
+    return frozenset(pathway.gaps[g](language) for g in {*LEADING_GAPS, *asked})
 
 
 LEADING_GAPS = ("no_condition_convention", "request_fee")
+# "Is there a temporary route here like Germany's DiGA fast track?": the nearest thing the sources
+# describe (INAMI's temporary reimbursement) answers first, the missing fast track after.
+TRAILING_GAPS = ("fast_track",)
 # A kind answered by the heart-failure convention's own facts.
 _HEART_FAILURE_FACTS = frozenset({"hf_scope", "hf_patients", "hf_paid_to_hospital", "hf_hospital_joins", "hf_app_requirements"})
 _CONVENTION = re.compile(r"\b(?:convention|conventie|overeenkomst)\b", re.I)
