@@ -607,3 +607,59 @@ def test_a_long_fact_the_pathway_chose_is_kept_over_shorter_retrieved_sentences(
     too_long = candidate(budget // 4 + allowance + 1, True)
     chosen[2] = (0, "point", too_long)
     assert too_long not in [c for _, _, c in extractive._trim(chosen, allowance)]
+
+
+@pytest.mark.parametrize("question", [
+    "Which documents go with the notification of our app to the FAMHP?",
+    "welke stukken moeten we meesturen bij de aanmelding bij het FAGG?",
+    "pour la notification AFMPS, on envoie quels documents ?",
+])
+def test_the_documents_of_a_famhp_notification_are_what_the_manufacturer_e_mails(assistant, question):
+    """Documents asked of the notification, not of the INAMI request: the e-mail and what it
+    carries (instructions for use, declaration of conformity) open the answer."""
+    ans = assistant.ask(question)
+    assert re.search(r"e-?mail|mailt", ans.direct, re.I), ans.direct
+    assert re.search(r"notif", ans.direct, re.I)
+
+
+@pytest.mark.parametrize("question", [
+    "Which body decides on reimbursing our app, NIHDI or someone else?",
+    "Welke dienst beslist uiteindelijk over de terugbetaling van een app?",
+])
+def test_which_body_decides_on_reimbursement_is_answered_by_the_working_group(assistant, question):
+    ans = assistant.ask(question)
+    assert re.search(r"working group|werkgroep", ans.direct, re.I), ans.direct
+
+
+@pytest.mark.parametrize("question,language", [
+    ("Hoe groot is de kans op succes voor een eerste aanvraag bij het RIZIV?", "nl"),
+    ("When will our temporary reimbursement end, and what then?", "en"),
+])
+def test_odds_and_the_end_of_temporary_reimbursement_are_said_to_be_unstated(assistant, question, language):
+    """The sources give no success rate and do not say how long temporary reimbursement lasts:
+    the answer says so rather than quoting admissibility deadlines as if they answered."""
+    from assistant.plan import load_pathway
+
+    gaps = load_pathway(assistant.settings.corpus_dir).gaps
+    stated = {gaps[g](language) for g in ("statistics", "after_decision")}
+    ans = assistant.ask(question)
+    assert any(s.role == "uncovered" and s.text in stated for s in ans.statements), [s.text for s in ans.statements]
+
+
+@pytest.mark.parametrize("question", [
+    "Après le marquage CE, qu'est-ce qu'on fait pour vendre l'app en Belgique ?",
+    "na de CE-markering: wat doen we nu?",
+])
+def test_after_ce_marking_what_to_do_is_the_route_from_there(assistant, question):
+    ans = assistant.ask(question)
+    assert ans.parts[0].intent == "steps"
+    assert re.search(r"FAMHP|AFMPS|FAGG", ans.direct), ans.direct
+
+
+@pytest.mark.parametrize("question", [
+    "CE class I since March: may we already file with RIZIV?",
+    "Notre app est marquée CE depuis hier, peut-on déjà introduire la demande de remboursement ?",
+])
+def test_may_we_already_apply_is_answered_by_inami_s_entry_condition(assistant, question):
+    ans = assistant.ask(question)
+    assert re.search(r"notifi", ans.direct, re.I) and re.search(r"CE", ans.direct), ans.direct

@@ -21,7 +21,7 @@ from ..index.embeddings import embed_array
 from ..plan import Profile, load_pathway, make_plan
 from ..plan.asked import NO_KIND, kind_classifier
 from ..retrieve.hybrid import Retrieval
-from ..retrieve.understanding import Part, Understanding, points_back
+from ..retrieve.understanding import WHAT_NEXT, Part, Understanding, points_back
 from ..settings import Settings
 from .cues import TYPED
 
@@ -87,9 +87,8 @@ _FIRST_WORDS = (r"\bfirst\b|\beerst\b|\bals eerste\b|\bd.abord\b|\ben premier\b|
 _ROUTE = re.compile(r"\border\b|\bordre\b|\bvolgorde\b|\bsequence\b|\bs[ée]quence\b|\benchain\w*|\benchaîn\w*|\bnext steps?\b|\bwhat next\b|\bla suite\b|"
                     r"\bprochaines? [ée]tapes?\b|\bvolgende stap|\b[ée]tapes\b|\bstappen\b|\bsteps\b|\broute\b|"
                     r"\broad ?map\b|\btraje[ct]t?\b|\bparcours\b|\bpathway\b|"
-                    # "CE-marked last month: anything else to do before selling here?"
-                    r"\b(?:anything|something) (?:else|more|extra)\b|\bwhat else\b|\bautre chose\b|"
-                    r"\bencore quelque chose\b|\bnog (?:iets|wat)\b.{0,20}\bdoen\b|"
+                    # "CE-marked last month: anything else to do before selling here?", "what now?"
+                    + WHAT_NEXT.pattern + "|"
                     # "what do we do first?"
                     + _FIRST_WORDS, re.I)
 _FIRST = re.compile(_FIRST_WORDS, re.I)

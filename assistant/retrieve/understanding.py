@@ -377,15 +377,19 @@ _PAYING = re.compile(r"\bpay\b|\bpayer\b|\bbetalen\b", re.I)
 
 # "What next?", and "anything else to do?" after the founder's situation: "Is there anything
 # else we must do at the FAMHP?" opens like a yes/no but asks for the steps left.
-_WHAT_NEXT = re.compile(r"\bwh?at(?:'?s| is)? next\b|\bwhat now\b|\bet maintenant\b|\bwat nu\b|"
+# Also how from_plan recognises a part asking for the route itself.
+WHAT_NEXT = re.compile(r"\bwh?at(?:'?s| is)? next\b|\bwhat now\b|\bet maintenant\b|\bwat nu\b|"
                         r"\b(?:anything|something) (?:else|more|extra)\b.{0,25}\bdo\b|\bwhat else\b.{0,25}\bdo\b|"
                         r"\b(?:autre chose|quelque chose d.autre|encore quelque chose)\b.{0,10}\b[àa] faire\b|"
-                        r"\bnog (?:iets|wat)\b.{0,20}\bdoen\b|\bwat (?:moeten|moet) (?:we|wij|ik) nog\b")
+                        r"\bnog (?:iets|wat)\b.{0,20}\bdoen\b|\bwat (?:moeten|moet) (?:we|wij|ik) nog\b|"
+                        # "CE done, on fait quoi en premier ?"
+                        r"\bon fait quoi\b|\bqu.est-ce qu.on fait\b|\bwhat do (?:we|i) do (?:now|next|then|first)\b|"
+                        r"\bwat doen (?:we|wij|ik) (?:nu|daarna|dan|eerst)\b")
 
 
 def intent_of(text: str) -> str:
     lowered = _LEAD.sub("", text.strip().lower())
-    if _WHAT_NEXT.search(lowered):
+    if WHAT_NEXT.search(lowered):
         return "steps"
     if _WHO_FIRST.match(lowered) and not INTENT_CUES["cost"].search(lowered):
         return "who"  # "Wie beoordeelt zo'n dossier?" asks who, whatever "dossier" suggests
@@ -558,7 +562,9 @@ def _mentions_own_ce(question: str) -> bool:
     return bool(re.search(r"\b(?:is|are|we're|we are|est|sommes|zijn|is al|d[ée]j[àa]|already|has|have|avons|hebben|heeft|"
                           r"marqu[ée]e?|gemarkeerd|marked|certified|certifi[ée]e?|carries|bears|holds|got|obtained|received|"
                           r"a (?:le|son|sa|obtenu|re[çc]u)|ont (?:le|leur|obtenu)|poss[eè]de\w*|dispose d\w*|obtenu\w*|"
-                          r"verkregen|behaald|binnen)\b", question, re.I))
+                          r"verkregen|behaald|binnen|"
+                          # "après le marquage CE, on fait quoi ?": the route from there
+                          r"after|once|apr[eè]s|une fois|na|nadat|klaar met)\b", question, re.I))
 
 
 def _asserts(question: str) -> bool:
