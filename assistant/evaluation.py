@@ -57,10 +57,13 @@ FRESH8_DIR = GOLD_DIR / "fresh8"
 FRESH9_DIR = GOLD_DIR / "fresh9"
 # A tenth (2026-12-07, third session), measured with that session's starting code first, then read.
 FRESH10_DIR = GOLD_DIR / "fresh10"
+# An eleventh (2026-12-07, eighth session): never read, measured with that session's starting code and at its end.
+FRESH11_DIR = GOLD_DIR / "fresh11"
 GOLD_SETS = {"notes": GOLD_DIR, "realistic": REALISTIC_DIR, "paraphrased": PARAPHRASED_DIR, "held_out": HELD_OUT_DIR,
              "fresh": FRESH_DIR, "fresh2": FRESH2_DIR, "fresh3": FRESH3_DIR,
              "fresh4": FRESH4_DIR, "fresh5": FRESH5_DIR, "fresh6": FRESH6_DIR, "fresh7": FRESH7_DIR,
-             "fresh8": FRESH8_DIR, "fresh9": FRESH9_DIR, "fresh10": FRESH10_DIR}
+             "fresh8": FRESH8_DIR, "fresh9": FRESH9_DIR, "fresh10": FRESH10_DIR,
+             "fresh11": FRESH11_DIR}
 # The sets the abstention threshold is calibrated on (the rewordings would count the realistic
 # questions three times).
 CALIBRATION_SETS = ("notes", "realistic")

@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 
 from assistant import Assistant, Settings
-from assistant.evaluation import (FRESH2_DIR, FRESH3_DIR, FRESH4_DIR, FRESH5_DIR, FRESH6_DIR, FRESH7_DIR, FRESH8_DIR, FRESH9_DIR, FRESH10_DIR, FRESH_DIR, HELD_OUT_DIR, PARAPHRASED_DIR, REALISTIC_DIR, Report,
+from assistant.evaluation import (FRESH2_DIR, FRESH3_DIR, FRESH4_DIR, FRESH5_DIR, FRESH6_DIR, FRESH7_DIR, FRESH8_DIR, FRESH9_DIR, FRESH10_DIR, FRESH11_DIR, FRESH_DIR, HELD_OUT_DIR, PARAPHRASED_DIR, REALISTIC_DIR, Report,
                                   calibrate_threshold, evaluate, load_gold, normalise)
 
 GOLD = load_gold()
@@ -33,6 +33,7 @@ FRESH7 = load_gold(FRESH7_DIR)
 FRESH8 = load_gold(FRESH8_DIR)
 FRESH9 = load_gold(FRESH9_DIR)
 FRESH10 = load_gold(FRESH10_DIR)
+FRESH11 = load_gold(FRESH11_DIR)
 NOTES_DIR = Path(__file__).resolve().parent.parent / "corpus" / "notes"
 
 
@@ -135,9 +136,9 @@ def _source_ids(language: str) -> set[str]:
     return {i.strip() for tag in re.findall(r"<!--\s*src:([^>]*)-->", text) for i in tag.split(",")}
 
 
-@pytest.mark.parametrize("questions", [PARAPHRASED, HELD_OUT, FRESH, FRESH2, FRESH3, FRESH4, FRESH5, FRESH6, FRESH7, FRESH8, FRESH9, FRESH10],
+@pytest.mark.parametrize("questions", [PARAPHRASED, HELD_OUT, FRESH, FRESH2, FRESH3, FRESH4, FRESH5, FRESH6, FRESH7, FRESH8, FRESH9, FRESH10, FRESH11],
                          ids=["paraphrased", "held_out", "fresh", "fresh2", "fresh3", "fresh4", "fresh5", "fresh6",
-                              "fresh7", "fresh8", "fresh9", "fresh10"])
+                              "fresh7", "fresh8", "fresh9", "fresh10", "fresh11"])
 def test_other_sets_are_well_formed(questions):
     in_scope = [q for q in questions if not q.out_of_scope]
     assert len(in_scope) >= 54 and len({q.id for q in questions}) == len(questions)
@@ -176,6 +177,8 @@ def test_rewordings_ask_every_realistic_question_in_new_words():
 # declined. Attribution 0.98–1.00 on all.
 # Sixth session (long placed facts may pass the body budget): held out 0.75, fresh 0.65, fresh5
 # 0.56, fresh7 0.63, fresh8 0.61, fresh9 0.54 key facts, directs unchanged.
+# fresh11 (eighth session, never read): 0.53 / 0.45 / 1.9 %, 12 of 12 declined, the same with the
+# session's starting code and at its end.
 UNSEEN_GUARDS = {  # set: (key facts, direct, out-of-scope declined, wrong refusals)
     "held_out": (HELD_OUT, 0.67, 0.66, None, 0.02),
     "fresh": (FRESH, 0.59, 0.51, 0.85, 0.02),
@@ -188,6 +191,7 @@ UNSEEN_GUARDS = {  # set: (key facts, direct, out-of-scope declined, wrong refus
     "fresh8": (FRESH8, 0.56, 0.49, 0.83, 0.04),
     "fresh9": (FRESH9, 0.49, 0.36, 0.75, 0.04),
     "fresh10": (FRESH10, 0.49, 0.40, 0.9, 0.02),
+    "fresh11": (FRESH11, 0.49, 0.41, 0.9, 0.03),
 }
 # Questions whose honest answer is what the sources do not state (no direct fact annotated): the
 # share whose answer opens by saying so, where a set has at least five. Seventh session, before

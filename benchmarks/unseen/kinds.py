@@ -9,7 +9,8 @@ were each run once before any change, then tuned on (so neither is held out any 
 written by helpers who saw neither the notes nor the gold sets. questions_18.yaml and
 questions_19.yaml (36 each, from helpers who saw only a paragraph on the domain) were read
 answer by answer on 2026-12-07 (seventh session) and the patterns they showed missing were added:
-neither is held out.
+neither is held out. questions_21.yaml (36, the same way) was read in the eighth session;
+questions_20.yaml is the source of tests/gold/fresh11, which nobody has read.
 """
 
 from __future__ import annotations
