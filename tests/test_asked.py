@@ -63,20 +63,31 @@ def test_wordings_it_never_saw_are_recognised(assistant):
     assert given_a_kind(OUTSIDE) <= 0.07
 
 
-def test_the_trained_classifier_is_cached_beside_the_index(assistant, classifier, tmp_path):
-    cached = list(Path(assistant.settings.index_dir).glob("asked-*.npz"))
-    assert len(cached) == 1
-    copy = tmp_path / cached[0].name
-    copy.write_bytes(cached[0].read_bytes())
+def test_the_bundled_examples_ship_the_classifier_they_train():
+    from assistant.plan import asked
+    from assistant.settings import Settings
+
+    shipped = [path.name for path in (CORPUS / "asked").glob("asked-*.npz")]
+    expected = asked._file_name(asked._example_files(CORPUS), Settings().embedding_model)
+    assert shipped == [expected], "examples, features or model changed: run python -m assistant.plan.asked"
+
+
+def test_the_shipped_classifier_is_loaded_and_guesses_as_a_training_here(assistant, classifier, tmp_path):
     from assistant.plan import asked
 
-    files = tuple((p, p.stat().st_mtime_ns) for p in sorted((CORPUS / "asked").glob("*.yaml")))
-    loaded = asked._load_or_train(files, tmp_path, assistant.settings.embedding_model, None)  # no embeddings: no training
-    vector = embed_array(assistant.index.embeddings, ["Wie zit er in die werkgroep van het RIZIV?"])[0]
-    assert loaded.kinds == classifier.kinds
-    assert np.allclose(loaded.coef, classifier.coef)
-    assert loaded.guess("Wie zit er in die werkgroep van het RIZIV?", vector) == \
-        classifier.guess("Wie zit er in die werkgroep van het RIZIV?", vector)
+    loaded = asked._load_or_train(asked._example_files(CORPUS), tmp_path, assistant.settings.embedding_model,
+                                  None)  # no embeddings: it cannot train, so it must load
+    assert not list(tmp_path.iterdir())  # and nothing was cached: the shipped file is the cache
+    assert loaded.kinds == classifier.kinds and np.array_equal(loaded.coef, classifier.coef)
+    trained = train(tuple(load_examples(CORPUS)), assistant.index.embeddings)
+    assert trained.kinds == loaded.kinds
+    # Half precision hides the last bits a machine's BLAS may change; one step of it at most.
+    assert np.allclose(trained.coef, loaded.coef, rtol=2e-3, atol=1e-4)
+    texts = [text for _, text in load_examples(CORPUS)][::7]
+    vectors = embed_array(assistant.index.embeddings, texts)
+    for text, vector in zip(texts, vectors):
+        here, shipped = trained.guess(text, vector), loaded.guess(text, vector)
+        assert here.kind == shipped.kind and abs(here.probability - shipped.probability) < 1e-3, text
 
 
 def _small_bank(folder: Path) -> tuple[tuple[Path, int], ...]:
@@ -88,6 +99,18 @@ def _small_bank(folder: Path) -> tuple[tuple[Path, int], ...]:
     path = folder / "en.yaml"
     path.write_text(yaml.safe_dump({k: bank[k] for k in keep}, allow_unicode=True), encoding="utf-8")
     return ((path, path.stat().st_mtime_ns),)
+
+
+def test_a_classifier_trained_here_is_cached_beside_the_index(assistant, tmp_path):
+    from assistant.plan import asked
+
+    files = _small_bank(tmp_path / "asked")  # examples of the user's own corpus: nothing shipped
+    cache = tmp_path / "index"
+    first = asked._load_or_train(files, cache, assistant.settings.embedding_model, assistant.index.embeddings)
+    assert [path.parent for path in cache.glob("asked-*.npz")] == [cache]
+    assert not list((tmp_path / "asked").glob("*.npz"))
+    again = asked._load_or_train(files, cache, assistant.settings.embedding_model, None)  # loaded, not trained
+    assert again.kinds == first.kinds and np.array_equal(again.coef, first.coef)
 
 
 def test_a_damaged_cache_is_trained_again(assistant, tmp_path):

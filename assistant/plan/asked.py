@@ -7,6 +7,11 @@ questions that are no kind and out-of-scope requests, written by people who saw 
 train a logistic regression on the part's sentence vector and its character n-grams, which
 carry typos and inflections. It is asked only after the patterns, and only a confident guess
 counts (`KIND_GUESS`).
+
+Training takes about 25 seconds on 2 cores, most of a first index build, so the classifier of the
+bundled examples ships beside them (`corpus/asked/asked-<digest>.npz`, written by
+`python -m assistant.plan.asked`); any change to the examples, the features or the embedding model
+changes the digest, and the classifier is then trained and cached beside the index instead.
 """
 
 from __future__ import annotations
@@ -33,7 +38,7 @@ NONE = "none"  # in-scope questions that are no kind of the pathway
 OUTSIDE = "outside"
 NO_KIND = frozenset({NONE, OUTSIDE})
 # Changing the features or the model below changes what is cached: bump it.
-RECIPE = "lr-c30-use+char3-5x16384-v1"
+RECIPE = "lr-c30-use+char3-5x16384-f16-v2"
 GRAM_FEATURES = 2 ** 14
 REGULARISATION = 30.0  # inverse strength: the examples are few and clean
 
@@ -73,10 +78,11 @@ def _read_examples(paths: list[Path]) -> list[tuple[str, str]]:
 
 
 def kind_classifier(corpus_dir: Path, cache_dir: Path, embeddings, model_name: str) -> KindClassifier | None:
-    """The classifier for the corpus's examples and the index's embedding model: trained once
-    (about 25 seconds on 2 cores for 5,600 wordings), kept beside the index for other processes and in memory for
-    every index of this one; None when the corpus has no examples."""
-    files = tuple((path, path.stat().st_mtime_ns) for path in sorted((Path(corpus_dir) / ASKED_DIR).glob("*.yaml")))
+    """The classifier for the corpus's examples and the index's embedding model: the one shipped
+    beside the examples when it was trained from these very files, else trained once (about 25
+    seconds on 2 cores for 5,600 wordings) and kept beside the index for other processes; in memory
+    for every index of this one. None when the corpus has no examples."""
+    files = _example_files(corpus_dir)
     if not files:
         return None
     key = (files, model_name)
@@ -91,20 +97,39 @@ _LOCK = threading.Lock()
 
 
 def _load_or_train(files: tuple[tuple[Path, int], ...], cache_dir: Path, model_name: str, embeddings) -> KindClassifier:
-    # The files' bytes name the cache: parsing them is left to a training.
+    name = _file_name(files, model_name)
+    for path in (files[0][0].parent / name, cache_dir / name):  # shipped, then trained here before
+        try:
+            with np.load(path) as stored:
+                return KindClassifier([str(k) for k in stored["kinds"]], stored["coef"].astype(np.float32),
+                                      stored["intercept"].astype(np.float32))
+        except (OSError, ValueError, KeyError, EOFError) as exc:
+            if path.exists():
+                log.warning("kind classifier %s unreadable (%s): training again", path, exc)
+    classifier = train(tuple(_read_examples([source for source, _ in files])), embeddings)
+    _store(cache_dir / name, classifier)
+    return classifier
+
+
+def _example_files(corpus_dir: Path) -> tuple[tuple[Path, int], ...]:
+    return tuple((path, path.stat().st_mtime_ns) for path in sorted((Path(corpus_dir) / ASKED_DIR).glob("*.yaml")))
+
+
+def _file_name(files: tuple[tuple[Path, int], ...], model_name: str) -> str:
+    # The files' bytes name the classifier: parsing them is left to a training.
     digest = hashlib.sha256(repr((RECIPE, model_name)).encode())
     for source, _ in files:
         digest.update(source.name.encode() + b"\0" + source.read_bytes())
-    path = cache_dir / f"asked-{digest.hexdigest()[:16]}.npz"
-    try:
-        with np.load(path) as stored:
-            return KindClassifier([str(k) for k in stored["kinds"]], stored["coef"], stored["intercept"])
-    except (OSError, ValueError, KeyError, EOFError) as exc:
-        if path.exists():
-            log.warning("kind classifier cache %s unreadable (%s): training again", path, exc)
-    classifier = train(tuple(_read_examples([source for source, _ in files])), embeddings)
-    _store(path, classifier)
-    return classifier
+    return f"asked-{digest.hexdigest()[:16]}.npz"
+
+
+def ship(corpus_dir: Path, embeddings, model_name: str) -> Path:
+    """Train the classifier of `corpus_dir`'s examples and write it beside them, for every new
+    index of that corpus and model to load instead of training."""
+    files = _example_files(corpus_dir)
+    target = files[0][0].parent / _file_name(files, model_name)
+    _store(target, train(tuple(_read_examples([source for source, _ in files])), embeddings))
+    return target
 
 
 def train(examples: tuple[tuple[str, str], ...], embeddings) -> KindClassifier:
@@ -122,8 +147,10 @@ def train(examples: tuple[tuple[str, str], ...], embeddings) -> KindClassifier:
     features = sparse.vstack([sparse.csr_matrix(_features(t, v)[None, :]) for t, v in zip(texts, vectors)],
                              format="csr")
     model = LogisticRegression(C=REGULARISATION, max_iter=2000).fit(features, labels)
-    return KindClassifier([str(k) for k in model.classes_], model.coef_.astype(np.float32),
-                          model.intercept_.astype(np.float32))
+    # Rounded to half precision, as stored: the shipped file is half the size, and a classifier
+    # trained here guesses exactly as the shipped one does.
+    return KindClassifier([str(k) for k in model.classes_], model.coef_.astype(np.float16).astype(np.float32),
+                          model.intercept_.astype(np.float16).astype(np.float32))
 
 
 def _store(path: Path, classifier: KindClassifier) -> None:
@@ -131,7 +158,8 @@ def _store(path: Path, classifier: KindClassifier) -> None:
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         with tempfile.NamedTemporaryFile(dir=path.parent, suffix=".npz", delete=False) as handle:
-            np.savez(handle, kinds=np.array(classifier.kinds), coef=classifier.coef, intercept=classifier.intercept)
+            np.savez_compressed(handle, kinds=np.array(classifier.kinds), coef=classifier.coef.astype(np.float16),
+                                intercept=classifier.intercept.astype(np.float16))
         os.replace(handle.name, path)
         for older in path.parent.glob("asked-*.npz"):  # trained from examples that have changed since
             if older != path:
@@ -161,3 +189,11 @@ def _features(text: str, vector: np.ndarray) -> np.ndarray:
 def _column(gram: str) -> int:
     # Cached: the same few hundred thousand n-grams recur across the 5,600 training wordings.
     return int.from_bytes(hashlib.blake2b(gram.encode(), digest_size=4).digest(), "little") % GRAM_FEATURES
+
+
+if __name__ == "__main__":  # python -m assistant.plan.asked: after changing corpus/asked/*.yaml
+    from ..index.embeddings import load_embeddings
+    from ..settings import Settings
+
+    settings = Settings.from_env()
+    print(ship(settings.corpus_dir, load_embeddings(settings.embedding_model), settings.embedding_model))
