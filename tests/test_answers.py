@@ -663,3 +663,63 @@ def test_after_ce_marking_what_to_do_is_the_route_from_there(assistant, question
 def test_may_we_already_apply_is_answered_by_inami_s_entry_condition(assistant, question):
     ans = assistant.ask(question)
     assert re.search(r"notifi", ans.direct, re.I) and re.search(r"CE", ans.direct), ans.direct
+
+
+@pytest.mark.parametrize("question", [
+    "Kan een ziekenfonds via zijn aanvullende verzekering een app terugbetalen die nog niet op M3 zit?",
+    "Could complementary insurance reimburse an app that is not M3 yet?",
+])
+def test_complementary_insurance_for_an_app_not_on_m3_is_the_sickness_funds_cover(assistant, question):
+    """Naming M3 does not make it a question about M3: what a sickness fund's complementary
+    insurance may pay for opens the answer."""
+    ans = assistant.ask(question)
+    assert re.search(r"sickness fund|ziekenfonds|complementary|aanvullende", ans.direct, re.I), ans.direct
+    assert not re.search(r"\bM3\b", ans.direct), ans.direct
+
+
+@pytest.mark.parametrize("question", [
+    "Is an M1 label a guarantee that we will be reimbursed later?",
+    "Een app op niveau M2, is die dan gegarandeerd van terugbetaling?",
+])
+def test_a_lower_level_guaranteeing_reimbursement_is_answered_that_it_does_not(assistant, question):
+    ans = assistant.ask(question)
+    assert re.search(r"not necessarily|niet noodzakelijk", ans.direct, re.I), ans.direct
+
+
+def test_a_comma_before_is_there_opens_a_question_of_its_own(assistant):
+    ans = assistant.ask("What happens after M1, is there a way to have our file checked before filing?")
+    assert [p.question for p in ans.parts] == ["What happens after M1",
+                                             "is there a way to have our file checked before filing?"]
+
+
+@pytest.mark.parametrize("question,language", [
+    ("Notifying our app to the FAGG: does it cost anything? How long does it take?", "en"),
+    ("Notification à l'AFMPS : c'est payant ? Combien de temps faut-il ?", "fr"),
+])
+def test_how_long_after_a_question_on_the_notification_is_the_notification_s_unstated_time(assistant, question, language):
+    """"How long does it take?" asks about the notification named just before: the sources state
+    no processing time for it, and INAMI's deadlines do not answer it."""
+    from assistant.plan import load_pathway
+
+    gap = load_pathway(assistant.settings.corpus_dir).gaps["famhp_processing"](language)
+    ans = assistant.ask(question)
+    assert len(ans.parts) == 2
+    assert [s.text for s in ans.statements_of(1)][:1] == [gap]
+    assert not any(re.search(r"INAMI|RIZIV|NIHDI", s.text) for s in ans.statements_of(1))
+
+
+def test_conventions_asked_in_the_plural_for_another_condition_are_said_to_be_missing(assistant):
+    from assistant.plan import load_pathway
+
+    gap = load_pathway(assistant.settings.corpus_dir).gaps["no_condition_convention"]("nl")
+    ans = assistant.ask("Bestaan er RIZIV-conventies voor apps bij diabetes?")
+    assert ans.statements[0].text == gap, [s.text for s in ans.statements]
+
+
+@pytest.mark.parametrize("question", [
+    "Is there an overview somewhere of the apps that are funded by NIHDI?",
+    "Y a-t-il une liste des applis remboursées par l'INAMI ?",
+])
+def test_a_list_of_reimbursed_apps_is_the_portal_that_shows_which_are_funded(assistant, question):
+    ans = assistant.ask(question)
+    assert re.search(r"mHealthBelgium", ans.direct) and re.search(r"financ|fund", ans.direct, re.I), ans.direct

@@ -53,9 +53,10 @@ def applies_duration(part: Part, understanding: Understanding, corpus_dir: Path)
         # "When could we be reimbursed if we file in June?" is how long the procedure takes; "since
         # when does INAMI reimburse apps?" asks a date.
         return not load_pathway(corpus_dir).gaps_asked(part.text)
-    if part.intent != "duration" or _OTHER_STEP.search(part.text):
+    asked = part.query if asked_of_before(part) else part.text
+    if part.intent != "duration" or _OTHER_STEP.search(asked):
         return False
-    if load_pathway(corpus_dir).gaps_asked(part.text):
+    if load_pathway(corpus_dir).gaps_asked(asked):
         return False  # "how long does temporary reimbursement last?" is a known gap, not the procedure
     return (not understanding.situation.empty or any(p.intent == "steps" for p in understanding.parts)
             or bool(_REIMBURSEMENT.search(part.query)) or bool(_REIMBURSEMENT.search(understanding.question)))
@@ -238,6 +239,15 @@ def kind_guesser(index, settings: Settings, query_vector: np.ndarray | None = No
     return guess
 
 
+def asked_of_before(part: Part) -> bool:
+    """"FAMHP notification: any fee? How long does it take?": a part of a few words, its subject
+    only in its query (the part or statement before it)."""
+    return part.query != part.text and len(re.findall(r"\w+", part.text)) <= _FEW_WORDS
+
+
+_FEW_WORDS = 5
+
+
 def known_gaps(part: Part, language: str, corpus_dir: Path, understanding: Understanding | None = None) -> list[str]:
     """What the sources are known not to state, when the part asks it ("how do we book the
     pre-submission meeting?", "is an RCT mandatory?"): said for that part instead of letting
@@ -246,7 +256,8 @@ def known_gaps(part: Part, language: str, corpus_dir: Path, understanding: Under
     typed = part.intent if part.intent in TYPED else ""
     kind = pathway.kind_asked(part.text, typed) or pathway.kind_asked(part.query, typed)
     # "We store the data on AWS in Frankfurt. Is that allowed?": the gap is in what "that" stands for.
-    own = pathway.gaps_asked(part.text) or (pathway.gaps_asked(part.query) if points_back(part.text) else [])
+    own = pathway.gaps_asked(part.text) or \
+        (pathway.gaps_asked(part.query) if points_back(part.text) or asked_of_before(part) else [])
     asked = own + [g for g in (kind.gaps if kind else ()) if g not in own]
     if understanding and not kind and "request_fee" not in asked and applies_cost(part, understanding, corpus_dir):
         asked.append("request_fee")
@@ -276,4 +287,4 @@ LEADING_GAPS = ("no_condition_convention", "request_fee")
 TRAILING_GAPS = ("fast_track",)
 # A kind answered by the heart-failure convention's own facts.
 _HEART_FAILURE_FACTS = frozenset({"hf_scope", "hf_patients", "hf_paid_to_hospital", "hf_hospital_joins", "hf_app_requirements"})
-_CONVENTION = re.compile(r"\b(?:convention|conventie|overeenkomst)\b", re.I)
+_CONVENTION = re.compile(r"\b(?:conventions?|conventies?|overeenkomsten?)\b", re.I)

@@ -196,7 +196,11 @@ _CONDITIONAL_QUESTION = re.compile(r"(?:if|si|als|indien)\s[^?]{3,80}?[\s,](?:do
                                    r"peut-on|doit-on|y a-t-il|moet|moeten|kan|kunnen|mag|mogen|wordt|is er)\b[^?]*\?", re.I)
 # Words that open a question of their own after a comma ("who assesses it, who sits on it?").
 _WH_WORD = (r"how|what|which|who|whom|when|where|why|combien|comment|quel|quelle|quels|quelles|qui|quand|o[uù]|"
-            r"pourquoi|hoe|hoeveel|wat|welke|welk|wie|wanneer|waar|waarom")
+            r"pourquoi|hoe|hoeveel|wat|welke|welk|wie|wanneer|waar|waarom|"
+            # "what are the next steps, is there someone who could review our file?"
+            r"is there|are there|y a-t-il|est-ce qu'|est-ce que|is er|zijn er|"
+            r"(?:can|could|do|should) (?:we|i|you|someone|anyone)|(?:peut|doit|faut)-(?:on|il)|"
+            r"(?:kan|kunnen|moet|moeten|mag|mogen) (?:we|wij|ik|iemand|men)")
 
 _CLASS = re.compile(r"\b(?:class(?:e)?|klasse)\s*(I{1,3}[ab]?|1|2a|2b|3)\b(?!\w)", re.I)
 # Within one clause: in "CE marked, not yet notified" the "not yet" is about the notification.
@@ -478,7 +482,7 @@ _CONFIRM = re.compile(r"^\W*(?:(?:est-ce que )?c.est (?:vrai|exact|correct|juste
                       r"is (?:that|this|it) (?:true|right|correct|so)|(?:is that )?(?:true|right|correct)|"
                       r"klopt (?:dat|dit|het)|is (?:dat|dit|het) (?:zo|waar|juist|correct)|waar|juist)\W*$", re.I)
 # A demonstrative opening the first question points back at the statement before it.
-_POINTS_BACK = re.compile(r"^\W*(?:\w+\W+){0,3}(?:that|this|ça|ca|cela|ceci|dat|dit)\b|^\W*(?:et |mais |alors )?c['’]est (?:un |une |grave|ok|bon|g[êe]nant|possible|permis|autoris|l[ée]gal|ill[ée]gal|obligatoire|un probl)", re.I)
+_POINTS_BACK = re.compile(r"^\W*(?:\w+\W+){0,3}(?:that|this|ça|ca|cela|ceci|dat|dit)\b|^\W*qu.est-ce que (?:ça|ca|cela)\b|^\W*(?:et |mais |alors )?c['’]est (?:un |une |grave|ok|bon|g[êe]nant|possible|permis|autoris|l[ée]gal|ill[ée]gal|obligatoire|un probl)", re.I)
 # "Is there an INAMI convention for that?", "bestaat daarvoor een overeenkomst?"
 _FOR_THAT = re.compile(r"\b(?:for|pour|voor)\s+(?:that|this|it|ça|ca|cela|ceci|dat|dit)\W*$|"
                        r"\b(?:daarvoor|hiervoor|ervoor|daarvan|là-dessus)\b", re.I)
