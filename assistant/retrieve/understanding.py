@@ -196,11 +196,7 @@ _CONDITIONAL_QUESTION = re.compile(r"(?:if|si|als|indien)\s[^?]{3,80}?[\s,](?:do
                                    r"peut-on|doit-on|y a-t-il|moet|moeten|kan|kunnen|mag|mogen|wordt|is er)\b[^?]*\?", re.I)
 # Words that open a question of their own after a comma ("who assesses it, who sits on it?").
 _WH_WORD = (r"how|what|which|who|whom|when|where|why|combien|comment|quel|quelle|quels|quelles|qui|quand|o[uù]|"
-            r"pourquoi|hoe|hoeveel|wat|welke|welk|wie|wanneer|waar|waarom|"
-            # "what are the next steps, is there someone who could review our file?"
-            r"is there|are there|y a-t-il|est-ce qu'|est-ce que|is er|zijn er|"
-            r"(?:can|could|do|should) (?:we|i|you|someone|anyone)|(?:peut|doit|faut)-(?:on|il)|"
-            r"(?:kan|kunnen|moet|moeten|mag|mogen) (?:we|wij|ik|iemand|men)")
+            r"pourquoi|hoe|hoeveel|wat|welke|welk|wie|wanneer|waar|waarom")
 
 _CLASS = re.compile(r"\b(?:class(?:e)?|klasse)\s*(I{1,3}[ab]?|1|2a|2b|3)\b(?!\w)", re.I)
 # Within one clause: in "CE marked, not yet notified" the "not yet" is about the notification.
