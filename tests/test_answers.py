@@ -683,6 +683,9 @@ FIRST_STATEMENTS = [
     # The list of reimbursed apps: the mHealthBelgium portal shows which the government funds.
     ("Is there an overview somewhere of the apps that are funded by NIHDI?", [r"mHealthBelgium", r"financ|fund"]),
     ("Y a-t-il une liste des applis remboursées par l'INAMI ?", [r"mHealthBelgium", r"financ|fund"]),
+    # Heart-failure telemonitoring "through a convention": the convention INAMI pays since 2025.
+    ("Notre hôpital fait de la télésurveillance de l'insuffisance cardiaque. Peut-on être remboursé dans le cadre "
+     "d'une convention INAMI ?", [r"2025", r"t[ée]l[ée]surveillance"]),
 ]
 
 
@@ -691,3 +694,33 @@ def test_the_first_statement_answers_the_kind_of_question_asked(assistant, quest
     direct = assistant.ask(question).direct
     for pattern in says:
         assert re.search(pattern, direct, re.I | re.S), (pattern, direct)
+
+
+@pytest.mark.parametrize("question,language", [
+    ("Can you recommend a good consultancy for our CE file?", "en"),
+    ("Welk adviesbureau raden jullie aan voor de CE-markering van onze app?", "nl"),
+])
+def test_a_recommended_consultant_is_said_to_be_beyond_the_sources(assistant, question, language):
+    from assistant.plan import load_pathway
+
+    gap = load_pathway(assistant.settings.corpus_dir).gaps["providers"](language)
+    ans = assistant.ask(question)
+    assert ans.statements[0].text == gap, [s.text for s in ans.statements]
+
+
+@pytest.mark.parametrize("question,language", [
+    ("Un dossier CE pour une app de classe IIa, ça coûte combien environ ?", "fr"),
+    ("Hoeveel kost een CE-dossier voor klasse IIa ongeveer?", "nl"),
+])
+def test_the_cost_of_a_ce_dossier_is_the_notified_body_s_unstated_cost(assistant, question, language):
+    from assistant.plan import load_pathway
+
+    gap = load_pathway(assistant.settings.corpus_dir).gaps["notified_body_time"](language)
+    ans = assistant.ask(question)
+    assert gap in [s.text for s in ans.statements if s.role == "uncovered"], [s.text for s in ans.statements]
+
+
+def test_a_deadline_asked_about_the_mdr_is_not_answered_with_inami_s(assistant):
+    ans = assistant.ask("My client's software was class I under the old MDD, is it IIa under the MDR because of rule 11, "
+                        "what transition deadline is there, and is there a notification fee?")
+    assert not any(re.search(r"INAMI|Artsenkrant", s.text) for s in ans.statements), [s.text for s in ans.statements]

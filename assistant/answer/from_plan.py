@@ -72,7 +72,7 @@ def applies_cost(part: Part, understanding: Understanding, corpus_dir: Path) -> 
 
 
 # Names of steps other than INAMI's procedure, and of the procedure itself, in the three languages.
-_OTHER_STEP = re.compile(r"AFMPS|FAGG|FAMHP|notif|organisme notifi|notified body|aangemelde instantie|\bCE\b|"
+_OTHER_STEP = re.compile(r"AFMPS|FAGG|FAMHP|notif|organisme notifi|notified body|aangemelde instantie|\bCE\b|\bMD[RD]\b|"
                          r"eHealth|DPIA|AIPD|\bGEB\b|mHealthBelgium|convention|overeenkomst|h[oô]pita|ziekenhui",
                          re.I)
 _STEP_NAME = re.compile(r"\bCE\b|AFMPS|FAGG|FAMHP|\bM[123]\b|eHealth|INAMI|RIZIV|NIHDI|mHealthBelgium", re.I)
