@@ -686,6 +686,13 @@ FIRST_STATEMENTS = [
     # Heart-failure telemonitoring "through a convention": the convention INAMI pays since 2025.
     ("Notre hôpital fait de la télésurveillance de l'insuffisance cardiaque. Peut-on être remboursé dans le cadre "
      "d'une convention INAMI ?", [r"2025", r"t[ée]l[ée]surveillance"]),
+    # "Up to us or to the manufacturer?" for an INAMI request: who may apply.
+    ("Centre de revalidation ici : c'est à nous ou au fournisseur de l'app de s'adresser à l'INAMI ?",
+     [r"fabricant|h[ôo]pita"]),
+    # A wellness app without medical claims asking what it owes the FAMHP: whether it is a device.
+    ("Notre app de bien-être n'a aucune finalité médicale. Doit-on quand même faire quelque chose auprès de "
+     "l'AFMPS ?", [r"dispositif m[ée]dical", r"finalit|objectif m[ée]dical|destination"]),
+    ("Lifestyle app, geen medische claims: moeten we toch iets doen bij het FAGG?", [r"medisch hulpmiddel"]),
 ]
 
 
