@@ -693,6 +693,10 @@ FIRST_STATEMENTS = [
     ("Notre app de bien-être n'a aucune finalité médicale. Doit-on quand même faire quelque chose auprès de "
      "l'AFMPS ?", [r"dispositif m[ée]dical", r"finalit|objectif m[ée]dical|destination"]),
     ("Lifestyle app, geen medische claims: moeten we toch iets doen bij het FAGG?", [r"medisch hulpmiddel"]),
+    # "faut notifier…?" without its "il": whether the notification is required, not what CE covers.
+    ("faut notifier notre appli à l'afmps ou le CE ça suffit ?", [r"notification", r"^(?!.*archiv)"]),
+    # A timeline "from CE marking to reimbursement" names a step and asks the whole route's duration.
+    ("Realistically, how long from CE marking to actual NIHDI reimbursement?", [r"one year"]),
 ]
 
 
@@ -731,3 +735,13 @@ def test_a_deadline_asked_about_the_mdr_is_not_answered_with_inami_s(assistant):
     ans = assistant.ask("My client's software was class I under the old MDD, is it IIa under the MDR because of rule 11, "
                         "what transition deadline is there, and is there a notification fee?")
     assert not any(re.search(r"INAMI|Artsenkrant", s.text) for s in ans.statements), [s.text for s in ans.statements]
+
+
+@pytest.mark.parametrize("question", [
+    "Hoe vraag ik mijn RIZIV-nummer aan als pas afgestudeerde verpleegkundige?",
+    "Jeune kiné diplômée : comment obtenir mon numéro INAMI ?",
+])
+def test_a_care_provider_s_own_inami_number_is_declined(assistant, question):
+    """Not a product's market access: the assistant says what it answers instead of quoting the
+    FAMHP's registration portal."""
+    assert assistant.ask(question).abstained

@@ -54,7 +54,9 @@ def applies_duration(part: Part, understanding: Understanding, corpus_dir: Path)
         # when does INAMI reimburse apps?" asks a date.
         return not load_pathway(corpus_dir).gaps_asked(part.text)
     asked = part.query if asked_of_before(part) else part.text
-    if part.intent != "duration" or _OTHER_STEP.search(asked):
+    # "A realistic timeline from CE marking to NIHDI reimbursement?" names a step, and asks the route.
+    route = bool(_REIMBURSEMENT.search(asked)) and bool(_SPAN.search(asked))
+    if part.intent != "duration" or (_OTHER_STEP.search(asked) and not route):
         return False
     if load_pathway(corpus_dir).gaps_asked(asked):
         return False  # "how long does temporary reimbursement last?" is a known gap, not the procedure
@@ -75,6 +77,7 @@ def applies_cost(part: Part, understanding: Understanding, corpus_dir: Path) -> 
 _OTHER_STEP = re.compile(r"AFMPS|FAGG|FAMHP|notif|organisme notifi|notified body|aangemelde instantie|\bCE\b|\bMD[RD]\b|"
                          r"eHealth|DPIA|AIPD|\bGEB\b|mHealthBelgium|convention|overeenkomst|h[oô]pita|ziekenhui",
                          re.I)
+_SPAN = re.compile(r"\b(?:from|van|de|du|depuis|vanaf)\b.{1,60}\b(?:to|until|till|tot|naar|à|au|aux|jusqu)", re.I)
 _STEP_NAME = re.compile(r"\bCE\b|AFMPS|FAGG|FAMHP|\bM[123]\b|eHealth|INAMI|RIZIV|NIHDI|mHealthBelgium", re.I)
 _REIMBURSEMENT = re.compile(r"INAMI|RIZIV|NIHDI|rembours|reimburs|terugbet", re.I)
 _REIMBURSED = re.compile(r"rembours|reimburs|terugbet", re.I)

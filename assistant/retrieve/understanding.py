@@ -93,6 +93,11 @@ _GREETING = re.compile(
 # Subjects outside market access and reimbursement of digital health, whatever else the question
 # mentions: the weather, a startup's finances and taxes, the price of ordinary care or medicines.
 _OFF_TOPIC = re.compile(
+    # A care provider's own INAMI number ("hoe vraag ik een RIZIV-nummer aan als kinesitherapeut?").
+    r"\b(?:(?:INAMI|RIZIV|NIHDI)[- ]?(?:number|nummer|num[ée]ro)|num[ée]ro (?:INAMI|d.agr[ée]ment))\b.{0,60}\b(?:kin[ée]\w*|physio\w*|"
+    r"m[ée]decins?|arts|artsen|dokter|doctors?|verpleeg\w*|infirmi\w*|nurses?|afgestudeerd\w*|dipl[ôo]m[ée]\w*|graduat\w*|"
+    r"zorgverleners?|prestataires?)|\b(?:kin[ée](?:sith\w*)?|kinesitherapeut\w*|verpleegkundigen?|infirmi[eè]re?s?|m[ée]decins?|physiotherapist|afgestudeerde?|jeune dipl[ôo]m[ée]e?|"
+    r"newly qualified|fresh graduate)\b.{0,60}\b(?:(?:INAMI|RIZIV|NIHDI)[- ]?(?:number|nummer|num[ée]ro)|num[ée]ro (?:INAMI|d.agr[ée]ment))\b|"
     r"\bweather\b|\bm[ée]t[ée]o\b|\bquel temps\b|\bweer(?:bericht)?\b|"
     r"\bfund ?rais|\blev[ée]e de fonds\b|\bbusiness angels?\b|\bventure capital\b|\bstock options?\b|\bwarrants?\b|"
     r"\bequity\b|\bvaluation\b|\bkapitaalronde\b|\binvesteerders?\b|\bactionna|\baandeelhouder|"

@@ -10,8 +10,9 @@ written by helpers who saw neither the notes nor the gold sets. questions_18.yam
 questions_19.yaml (36 each, from helpers who saw only a paragraph on the domain) were read
 answer by answer on 2026-12-07 (seventh session) and the patterns they showed missing were added:
 neither is held out. questions_21.yaml (36, the same way) was read in the eighth session;
-questions_22.yaml and questions_23.yaml (36 each, other personas: procurement, a sickness fund, a CRO,
-a telecom operator; home nursing, a medtech lawyer, a cardiology pilot) were read in the ninth; questions_20.yaml is the source of tests/gold/fresh11, which nobody has read.
+questions_22.yaml to questions_24.yaml (36 each, other personas: procurement, a sickness fund, a CRO,
+a telecom operator; home nursing, a medtech lawyer, a cardiology pilot; a CFO, a hospital DPO, an
+inadmissible request) were read in the ninth; questions_20.yaml is the source of tests/gold/fresh11, which nobody has read.
 """
 
 from __future__ import annotations
