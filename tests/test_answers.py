@@ -745,3 +745,17 @@ def test_a_care_provider_s_own_inami_number_is_declined(assistant, question):
     """Not a product's market access: the assistant says what it answers instead of quoting the
     FAMHP's registration portal."""
     assert assistant.ask(question).abstained
+
+
+@pytest.mark.parametrize("question,language", [
+    ("Our temporary reimbursement stops next spring. What then?", "en"),
+    ("Onze tijdelijke terugbetaling eindigt volgend jaar. Wat gebeurt er daarna met onze patiënten?", "nl"),
+])
+def test_a_gap_stated_in_the_founder_s_situation_is_said(assistant, question, language):
+    """The end of temporary reimbursement, told before the question: the sources do not say how
+    long it lasts or what follows, and the answer says so whatever it quotes first."""
+    from assistant.plan import load_pathway
+
+    gap = load_pathway(assistant.settings.corpus_dir).gaps["after_decision"](language)
+    ans = assistant.ask(question)
+    assert gap in [s.text for s in ans.statements if s.role == "uncovered"], [s.text for s in ans.statements]

@@ -261,6 +261,9 @@ def known_gaps(part: Part, language: str, corpus_dir: Path, understanding: Under
     # "We store the data on AWS in Frankfurt. Is that allowed?": the gap is in what "that" stands for.
     own = pathway.gaps_asked(part.text) or \
         (pathway.gaps_asked(part.query) if points_back(part.text) or asked_of_before(part) else [])
+    if not own and understanding and understanding.situation.text and part is understanding.parts[0]:
+        # "Our temporary reimbursement ends in six months. What happens then?": asked in the statement.
+        own = pathway.gaps_asked(f"{understanding.situation.text} {part.text}")
     asked = own + [g for g in (kind.gaps if kind else ()) if g not in own]
     if understanding and not kind and "request_fee" not in asked and applies_cost(part, understanding, corpus_dir):
         asked.append("request_fee")
