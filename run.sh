@@ -36,7 +36,8 @@ case "${1:-}" in
   test)
     setup
     ensure_chromium
-    exec "$VENV/bin/python" -m pytest -q "${@:2}"
+    # Two workers, one per core of the machines CI runs on: 10 minutes instead of 14.
+    exec "$VENV/bin/python" -m pytest -q -n 2 "${@:2}"
     ;;
   *)
     echo "usage: ./run.sh chat | test" >&2
