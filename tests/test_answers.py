@@ -607,6 +607,19 @@ def test_a_long_fact_the_pathway_chose_is_kept_over_shorter_retrieved_sentences(
     too_long = candidate(budget // 4 + allowance + 1, True)
     chosen[2] = (0, "point", too_long)
     assert too_long not in [c for _, _, c in extractive._trim(chosen, allowance)]
+    # The known gaps said after the answer take their room first: the point that fitted no longer does.
+    chosen[2] = (0, "point", long_fact)
+    assert [c for _, _, c in extractive._trim(chosen, allowance, reserved=budget // 9)] == [direct, first, short_retrieved]
+
+
+def test_a_known_gap_counts_in_the_length_of_the_answer(assistant):
+    """A part the sources leave open is said; the points around it stay within the body budget."""
+    from assistant.answer import extractive
+
+    answer = assistant.ask("Mijn app voor hartfalen is CE klasse IIa en aangemeld bij het FAGG. Moet ik eerst M3 "
+                           "halen voor ik bij het RIZIV kan aanvragen? En welk bewijs willen ze zien?")
+    assert any(s.role == "uncovered" and "bewijsstandaard" in s.text for s in answer.statements)
+    assert sum(len(s.text) for s in answer.statements) <= extractive.BODY_CHARS
 
 
 @pytest.mark.parametrize("question,language", [

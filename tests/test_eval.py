@@ -120,6 +120,7 @@ def test_realistic_answers_are_short_and_answer_first(realistic):
     # French trails; each language keeps a floor under what it reaches (0.82 / 0.89 / 0.83 direct,
     # 0.74 / 0.79 / 0.86 key facts).
     for language in ("fr", "nl", "en"):
+        assert realistic.by_language[language]["median_chars"] <= 900
         assert realistic.by_language[language]["direct"] >= 0.80
         assert realistic.by_language[language]["key_facts"] >= 0.70
 

@@ -394,7 +394,8 @@ def _compose(asked: str, language: str, parts: list[_PartEvidence], phrases: Phr
             chosen += [(number, "point" if i == 0 else "item", c) for i, c in enumerate(group)]
             used += group
             points += 1
-    chosen = _trim(chosen, PLANNED_OVERFLOW)
+    gap_texts = {text for texts in gaps for text in texts}
+    chosen = _trim(chosen, PLANNED_OVERFLOW, sum(len(t) for t in gap_texts))
 
     numbers: dict[tuple, int] = {}
     citations: list[Citation] = []
@@ -478,33 +479,38 @@ def _with_list(cand: Candidate, candidates: list[Candidate]) -> list[Candidate]:
     return [cand, *items[:MAX_LIST_ITEMS]]
 
 
-def _trim(chosen: list[tuple[int, str, Candidate | None]], allowance: int = 0
+def _trim(chosen: list[tuple[int, str, Candidate | None]], allowance: int = 0, reserved: int = 0
           ) -> list[tuple[int, str, Candidate | None]]:
     """Keep every part's direct answer (and its list); drop points beyond the length budget, which
-    the pathway's facts may pass by `allowance`."""
-    kept, length, statements = [], 0, 0
-    for number, role, cand in chosen:
-        size = len(cand.text) if cand is not None else 80
-        essential = role in ("direct", "uncovered") or (role == "item" and kept and kept[-1][1] in ("direct", "item")
-                                                         and kept[-1][0] == number and _leads_direct(kept, number))
-        limit = BODY_CHARS + (allowance if cand is not None and cand.planned else 0)
-        if not essential and (length + size > limit or statements >= MAX_STATEMENTS):
-            continue
-        if role == "item" and kept and kept[-1][0] != number:
-            continue  # the announcing sentence was dropped
-        kept.append((number, role, cand))
+    the pathway's facts may pass by `allowance`. The known gaps said after them (`reserved`) take
+    their room first: a founder reads them as part of the answer."""
+    essential = _essential(chosen)
+    length, kept = reserved, []
+    for (number, role, cand), keep in zip(chosen, essential):
+        size = _size(cand)
+        if not keep:
+            limit = BODY_CHARS + (allowance if cand is not None and cand.planned else 0)
+            if length + size > limit or len(kept) >= MAX_STATEMENTS:
+                continue
+            if role == "item" and kept and kept[-1][0] != number:
+                continue  # the announcing sentence was dropped
         length += size
-        statements += 1
+        kept.append((number, role, cand))
     return kept
 
 
-def _leads_direct(kept: list, number: int) -> bool:
-    for n, role, _ in reversed(kept):
-        if n != number:
-            return False
-        if role != "item":
-            return role == "direct"
-    return False
+def _size(cand: Candidate | None) -> int:
+    return len(cand.text) if cand is not None else 80
+
+
+def _essential(chosen: list[tuple[int, str, Candidate | None]]) -> list[bool]:
+    """Direct answers, uncovered parts and the items of a direct answer's list."""
+    out: list[bool] = []
+    for i, (number, role, _) in enumerate(chosen):
+        out.append(role in ("direct", "uncovered")
+                   or (role == "item" and i > 0 and out[-1] and chosen[i - 1][0] == number
+                       and chosen[i - 1][1] in ("direct", "item")))
+    return out
 
 
 def _merged_quotes(citations: list[Citation], chosen, numbers: dict[tuple, int]) -> list[Citation]:
