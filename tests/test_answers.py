@@ -699,6 +699,15 @@ FIRST_STATEMENTS = [
     # Heart-failure telemonitoring "through a convention": the convention INAMI pays since 2025.
     ("Notre hôpital fait de la télésurveillance de l'insuffisance cardiaque. Peut-on être remboursé dans le cadre "
      "d'une convention INAMI ?", [r"2025", r"t[ée]l[ée]surveillance"]),
+    # Heart-failure telemonitoring, "which convention?": the one INAMI pays since 2025.
+    ("Nous lançons la télésurveillance de patients insuffisants cardiaques : quelle convention INAMI s'applique ?",
+     [r"2025", r"t[ée]l[ée]surveillance"]),
+    # Where to check whether an app is reimbursed: the portal shows which the government funds.
+    ("As a pharmacist, where do I look up whether an app is reimbursed?", [r"mHealthBelgium", r"financ|fund"]),
+    # Notified, or past the notification: what follows is INAMI's procedure, not CE marking.
+    ("Which steps remain once the FAMHP notification is behind us?", [r"INAMI|RIZIV"]),
+    ("Klasse IIb, FAGG-aanmelding gebeurd bij ons. Wat volgt er?", [r"RIZIV"]),
+    ("Our device is class IIb and the FAMHP notification is done, so what comes next?", [r"INAMI"]),
     # "Up to us or to the manufacturer?" for an INAMI request: who may apply.
     ("Centre de revalidation ici : c'est à nous ou au fournisseur de l'app de s'adresser à l'INAMI ?",
      [r"fabricant|h[ôo]pita"]),
@@ -763,6 +772,8 @@ def test_a_care_provider_s_own_inami_number_is_declined(assistant, question):
 @pytest.mark.parametrize("question,language", [
     ("Our temporary reimbursement stops next spring. What then?", "en"),
     ("Onze tijdelijke terugbetaling eindigt volgend jaar. Wat gebeurt er daarna met onze patiënten?", "nl"),
+    ("Que devient l'app après la période temporaire, si les résultats sont décevants ?", "fr"),
+    ("Our client is funded temporarily. At the end of the temporary phase, are they dropped?", "en"),
 ])
 def test_a_gap_stated_in_the_founder_s_situation_is_said(assistant, question, language):
     """The end of temporary reimbursement, told before the question: the sources do not say how

@@ -53,3 +53,10 @@ def test_the_bundled_wordings_spare_everyday_words(assistant):
     from assistant.retrieve.spelling import speller_for
     speller = speller_for(assistant.index.load(), assistant.settings.corpus_dir)
     assert speller.correct("what are our chances?") == "what are our chances?"
+
+
+def test_dutch_pronominal_adverbs_are_words_not_typos():
+    speller = Speller(["Waarvoor dient de aanvraag? Waarvoor is de overeenkomst? Waarmee werkt het?"])
+    assert speller.correct("Welke conventie is daarvoor?") == "Welke conventie is daarvoor?"
+    assert speller.correct("daarmee") == "daarmee"
+    assert speller.correct("waarvooor") == "waarvoor"  # a typo of the word itself still is one

@@ -134,6 +134,27 @@ def test_ce_status_is_read_within_its_clause(question, language, marked, notifie
     assert (s.ce_marked, s.notified) == (marked, notified)
 
 
+@pytest.mark.parametrize("question,language", [
+    # Only a CE-marked device is notified; "notification done" and "after the notification" say it is.
+    ("On est notifiés à l'AFMPS depuis mai. Et ensuite ?", "fr"),
+    ("Klasse IIb, FAGG-aanmelding gebeurd bij ons. Wat volgt er?", "nl"),
+    ("Which steps remain once the FAMHP notification is behind us?", "en"),
+])
+def test_a_notified_product_is_read_as_ce_marked_and_notified(question, language):
+    s = understand(question, language).situation
+    assert (s.ce_marked, s.notified) == (True, True)
+
+
+def test_a_status_opening_the_question_is_the_situation_not_a_part():
+    u = understand("Our device is class IIb and the FAMHP notification is done, so what comes next?", "en")
+    assert [p.intent for p in u.parts] == ["steps"] and "class IIb" in u.situation.text
+    u = understand("Nous avons le marquage CE et est-ce qu'il existe une convention pour la BPCO ?", "fr")
+    assert [p.intent for p in u.parts] == ["yesno"] and u.situation.text == "Nous avons le marquage CE"
+    # A status with a question of its own after a comma stays a part.
+    u = understand("On a le marquage CE, faut-il notifier l'AFMPS et combien de temps ça prend ?", "fr")
+    assert len(u.parts) == 2 and "faut-il" in u.parts[0].text
+
+
 def test_french_ce_pronoun_is_not_ce_marking():
     assert understand("Est-ce que ce logiciel doit faire une DPIA ?", "fr").situation.ce_marked is None
 
@@ -145,6 +166,8 @@ def test_french_ce_pronoun_is_not_ce_marking():
     ("Quel temps fera-t-il à Namur demain ?", "fr"),
     ("How do we set up stock options for our health-tech startup?", "en"),
     ("Wat kost een raadpleging bij de huisarts in Gent?", "nl"),
+    ("Rédige-nous un e-mail promotionnel pour le lancement de notre appli", "fr"),
+    ("Bedenk een pakkende slogan voor onze diabetes-app", "nl"),
 ])
 def test_requests_outside_the_assistant_are_declined(question, language):
     assert understand(question, language).declined

@@ -24,6 +24,10 @@ from ..types import LANGUAGES
 # edit away from words they do use ("site", "note").
 MIN_LENGTH = 7
 MIN_FREQUENCY = 2  # a correction must be a word the sources use more than once
+# Dutch "daarvoor", "hiermee", "waarvan": words of the language the notes may not use, one edit
+# from those they do ("daarvoor" is not a typo of "waarvoor").
+_PRONOMINAL_ADVERB = re.compile(r"(?:daar|waar|hier|er)(?:voor|mee|na|van|over|op|bij|door|uit|in|aan|om|tegen|"
+                                r"toe|onder|achter|naast|tussen|zonder|binnen|buiten|langs|rond|boven)")
 _WORD = re.compile(r"[^\W\d_]+(?:[-'’][^\W\d_]+)*", re.U)
 
 
@@ -44,7 +48,8 @@ class Speller:
 
     def suggest(self, word: str, vocabulary: Container[str] = frozenset()) -> str | None:
         lowered = word.lower()
-        if len(lowered) < MIN_LENGTH or lowered in self.counts or self._elsewhere(lowered, vocabulary):
+        if (len(lowered) < MIN_LENGTH or lowered in self.counts or self._elsewhere(lowered, vocabulary)
+                or _PRONOMINAL_ADVERB.fullmatch(lowered)):
             return None
         options = {c for key in {lowered, *_deletes(lowered)} for c in self.by_key.get(key, ())}
         # An edit at the end is usually an inflection ("thing" → "things"), not a typo.

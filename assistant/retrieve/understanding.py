@@ -80,6 +80,10 @@ _DECLINE = re.compile(
     r"\b(?:write|draft|compose|r[ée]dige[rz]?|[ée]cri[rstv]\w*|schrijf|schrijven|maak|opstellen)\b.{0,30}\b(?:marketing ?plan|"
     r"plan marketing|business ?plan|LinkedIn|blog ?post|press release|communiqu[ée] de presse|persbericht|pitch ?deck|newsletter|"
     r"nieuwsbrief|tweet)\b|"
+    # "a catchy marketing email for the launch", "un slogan"
+    r"\b(?:marketing|promo\w*|sales|commercia\w*|catchy|accrocheu\w*|pakkend\w*|wervend\w*)\s+(?:e-?mails?|mails?|courriels?|"
+    r"slogans?|taglines?|posts?|texts?|teksts?|textes?|copy)\b|\b(?:slogan|tagline)s?\b|"
+    r"\b(?:e-?mails?|mails?|courriels?|textes?|posts?)\s+(?:promotionnel\w*|publicitaire\w*|commercia\w*|marketing)\b|"
     r"\b(?:marketing ?plan|plan marketing|business ?plan|LinkedIn[- ]post|blog ?post|press release|persbericht|pitch ?deck|"
     r"newsletter|nieuwsbrief)\b.{0,30}\b(?:write|draft|schrijven|schrijf|r[ée]diger|[ée]crire|opstellen|maken)\b|"
     r"^\W*(?:can|could|would) you\b.{0,10}\btranslate\b|^\W*(?:pouvez-vous|peux-tu|pourriez-vous)\b.{0,10}\btradui\w*|"
@@ -213,9 +217,12 @@ _CE_YES = re.compile(r"\b(?:CE|ce)[- ]?(?i:marked|mark|marking|certified|gemarke
 _NOTIFIED_NOT = re.compile(r"\b(?:not|never|pas|niet|nog niet|geen)\b.{0,25}\b(?:notified|notifi[ée]e?|aangemeld|genotificeerd|registered|enregistr[ée]e?|geregistreerd)\b(?! bod)", re.I)
 _NOTIFIED = re.compile(r"\b(?:notified|notifi[ée]e?s?|aangemeld|genotificeerd)\b(?! bod)", re.I)
 # A consultant's shorthand for a client's status: "(class IIa, CE ok, FAGG notification done)".
-_DONE = r"\s*(?::\s*)?(?:ok|okay|done|yes|fait|faite|acquis|obtenu|oui|in orde|gebeurd|gedaan|behaald|binnen|ja)\b"
+_DONE = r"\s*(?::\s*)?(?:(?:is|est|was|werd|has been|a [ée]t[ée])\s+)?(?:ok|okay|done|yes|fait|faite|acquis|obtenu|oui|in orde|gebeurd|gedaan|behaald|binnen|ja)\b"
 _CE_DONE = re.compile(r"\b(?:CE|CE[- ]?(?:marking|marquage|markering))" + _DONE, re.I)
 _NOTIFIED_DONE = re.compile(r"\b(?:[\w-]*notifi(?:cation|catie)|aanmelding|notification (?:AFMPS|FAMHP|FAGG))" + _DONE, re.I)
+# "What next after the FAMHP notification?": the route from there, as "after CE marking" is.
+_AFTER_NOTIFICATION = re.compile(r"\b(?:after|once|apr[eè]s|une fois|na|nadat|sinds|since|depuis)\b\W+(?:\w+\W+){0,3}?"
+                                 r"(?:[\w-]*notifi(?:cation|catie|ed|[ée]e?s?)|aanmelding|aangemeld)\b(?! bod)", re.I)
 _HOSPITAL = re.compile(r"\bhospitals?\b|\bh[oô]pita(?:l|ux)\b|\bziekenhui(?:s|zen)\b|\bclinic\b|\bclinique\b|\bkliniek\b", re.I)
 _HOME = re.compile(r"\bat home\b|\bhome[- ](?:monitoring|care|use)\b|\b[àa] domicile\b|\bthuis\b|\bremote\b|\bà distance\b|"
                    r"\bop afstand\b|\bt[ée]l[ée]surveillance\b|\btelemonitoring\b", re.I)
@@ -341,6 +348,10 @@ def understand(question: str, language: str) -> Understanding:
     if _DECLINE.search(question) or _GREETING.match(question) or off_topic:
         return Understanding(question, language, (Part(question, "decline", question),))
     pieces = [p for q in asked for p in _split_part(q, language)] or [question]
+    # "We have CE class IIa and the FAMHP notification done, what next?": what opens the sentence
+    # is the founder's situation, not a question of its own.
+    while len(pieces) > 1 and _states_situation(pieces[0]):
+        statements.append(pieces.pop(0))
     situation_text = " ".join(statements)
     parts: list[Part] = []
     for i, piece in enumerate(pieces):
@@ -389,7 +400,9 @@ WHAT_NEXT = re.compile(r"\bwh?at(?:'?s| is)? next\b|\bwhat now\b|\bet maintenant
                         r"\bnog (?:iets|wat)\b.{0,20}\bdoen\b|\bwat (?:moeten|moet) (?:we|wij|ik) nog\b|"
                         # "CE done, on fait quoi en premier ?"
                         r"\bon fait quoi\b|\bqu.est-ce qu.on fait\b|\bwhat do (?:we|i) do (?:now|next|then|first)\b|"
-                        r"\bwat doen (?:we|wij|ik) (?:nu|daarna|dan|eerst)\b")
+                        r"\bwat doen (?:we|wij|ik) (?:nu|daarna|dan|eerst)\b|"
+                        r"\bwhat comes (?:next|now|then|after\w*)\b|\bwat (?:komt|volgt) er\b|\bwat volgt (?:nu|daarna|hierna)\b|"
+                        r"\bquelle est la suite\b|\bet la suite\b")
 
 
 def intent_of(text: str) -> str:
@@ -555,8 +568,12 @@ def read_situation(question: str, statements: str) -> Situation:
     # "CE ok, not yet on mHealthBelgium": the "not yet" is about what follows the status.
     ce = False if _CE_NOT.search(question) and not _CE_DONE.search(question) else True if (_CE_YES.search(question) and _mentions_own_ce(question)
                                                           or _CE_DONE.search(statements)) else None
-    notified = False if _NOTIFIED_NOT.search(question) else True if (_NOTIFIED.search(question) and _asserts(question)
-                                                                    or _NOTIFIED_DONE.search(statements)) else None
+    notified = False if _NOTIFIED_NOT.search(question) else True if (
+        (_NOTIFIED.search(question) or _NOTIFIED_DONE.search(question)) and _asserts(question)
+        or _NOTIFIED_DONE.search(statements) or _AFTER_NOTIFICATION.search(question)) else None
+    # Only a CE-marked device is notified to the FAMHP (its declaration of conformity goes with it).
+    if notified and ce is None:
+        ce = True
     conditions = tuple(name for name, cue in _CONDITION.items() if cue.search(folded))
     setting = "hospital" if _HOSPITAL.search(question) else "home" if _HOME.search(question) else None
     return Situation(klass, ce, notified, conditions, setting, statements)
@@ -570,6 +587,19 @@ def _mentions_own_ce(question: str) -> bool:
                           r"verkregen|behaald|binnen|"
                           # "après le marquage CE, on fait quoi ?": the route from there
                           r"after|once|apr[eè]s|une fois|na|nadat|klaar met)\b", question, re.I))
+
+
+def _states_situation(piece: str) -> bool:
+    """"We have CE class IIa": the founder's own status, and nothing asked."""
+    situation = read_situation(piece, "")
+    return (not piece.rstrip().endswith("?") and intent_of(piece) == "general" and _asserts(piece)
+            and bool(situation.device_class or situation.ce_marked or situation.notified)
+            and not re.match(rf"\W*(?:{_QUESTION_WORD})\b", piece, re.I) and not _ASKING.search(piece))
+
+
+# Words that ask, wherever they stand in a clause.
+_ASKING = re.compile(rf"\b(?:{_WH_WORD}|quoi|est-ce|y a-t-il|is there|are there|is er|zijn er|bestaat)\b|"
+                     rf"\b\w+-(?:t-)?(?:il|elle|on|je|nous|vous|ils|elles)\b|[,;:]\s*(?:{_QUESTION_WORD})\b", re.I)
 
 
 def _asserts(question: str) -> bool:
