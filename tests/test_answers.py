@@ -504,6 +504,9 @@ def test_a_question_the_sources_are_known_not_to_answer_is_said_not_refused(assi
     ("Does NIHDI guarantee a decision within a set time once the file is in?", "en", "official_timelines"),
     # not the 45 days a distributor has to register
     ("Combien de temps l'AFMPS met-elle pour traiter une notification ?", "fr", "famhp_processing"),
+    # not the deadlines INAMI has once the request is filed
+    ("On peut déposer notre demande à l'INAMI n'importe quand, ou il y a des appels à candidatures ?", "fr",
+     "filing_window"),
 ])
 def test_a_gap_the_part_asks_in_so_many_words_opens_its_answer(assistant, question, language, gap):
     """No kind of the pathway answers these parts, so their best sentence is only the scorer's
@@ -513,6 +516,20 @@ def test_a_gap_the_part_asks_in_so_many_words_opens_its_answer(assistant, questi
     ans = assistant.ask(question)
     assert ans.statements[0].role == "uncovered"
     assert ans.direct == load_pathway(assistant.settings.corpus_dir).gaps[gap](language)
+
+
+@pytest.mark.parametrize("question,language,gap", [
+    ("Is there a cut-off date for submitting an app reimbursement request to INAMI?", "en", "filing_window"),
+    ("Y a-t-il une date limite pour introduire une demande de remboursement à l'INAMI ?", "fr", "filing_window"),
+])
+def test_a_gap_asked_beside_a_kind_is_said(assistant, question, language, gap):
+    """Where a kind answers first (INAMI's conditions for filing, what M3 asks), the part's known
+    gap still follows: the sources state no filing window."""
+    from assistant.plan import load_pathway
+
+    ans = assistant.ask(question)
+    said = [s.text for s in ans.statements if s.role == "uncovered"]
+    assert load_pathway(assistant.settings.corpus_dir).gaps[gap](language) in said, [s.text for s in ans.statements]
 
 
 @pytest.mark.parametrize("question", [
