@@ -716,6 +716,10 @@ FIRST_STATEMENTS = [
     # Heart-failure telemonitoring "through a convention": the convention INAMI pays since 2025.
     ("Notre hôpital fait de la télésurveillance de l'insuffisance cardiaque. Peut-on être remboursé dans le cadre "
      "d'une convention INAMI ?", [r"2025", r"t[ée]l[ée]surveillance"]),
+    # Permission from the Health Data Agency for a study: the HDA is the health data access body.
+    ("Do we need the HDA's permission to use hospital data for our study?", [r"access body"]),
+    ("Moet het Gezondheidsdata-agentschap goedkeuring geven voor onze studie met ziekenhuisgegevens?",
+     [r"toegang tot gezondheidsgegevens"]),
     # Heart-failure telemonitoring, "which convention?": the one INAMI pays since 2025.
     ("Nous lançons la télésurveillance de patients insuffisants cardiaques : quelle convention INAMI s'applique ?",
      [r"2025", r"t[ée]l[ée]surveillance"]),
