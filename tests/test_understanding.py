@@ -173,6 +173,10 @@ def test_requests_outside_the_assistant_are_declined(question, language):
     assert understand(question, language).declined
 
 
+def test_a_slogan_talked_about_is_not_a_request_for_one():
+    assert not understand("May our slogan say that the app is reimbursed by INAMI?", "en").declined
+
+
 @pytest.mark.parametrize("question,language", [
     ("How do I get my app reimbursed by INAMI?", "en"),
     ("Combien coûte une demande de remboursement INAMI pour une app ?", "fr"),

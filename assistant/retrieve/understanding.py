@@ -82,7 +82,10 @@ _DECLINE = re.compile(
     r"nieuwsbrief|tweet)\b|"
     # "a catchy marketing email for the launch", "un slogan"
     r"\b(?:marketing|promo\w*|sales|commercia\w*|catchy|accrocheu\w*|pakkend\w*|wervend\w*)\s+(?:e-?mails?|mails?|courriels?|"
-    r"slogans?|taglines?|posts?|texts?|teksts?|textes?|copy)\b|\b(?:slogan|tagline)s?\b|"
+    r"slogans?|taglines?|posts?|texts?|teksts?|textes?|copy)\b|"
+    # asked for, not talked about ("may our slogan say 'reimbursed by INAMI'?")
+    r"\b(?:write|find|invent|suggest|come up with|propos\w*|trouve\w*|invente\w*|r[ée]dige\w*|bedenk\w*|verzin\w*|maak|schrijf)\b"
+    r".{0,30}\b(?:slogan|tagline)s?\b|"
     r"\b(?:e-?mails?|mails?|courriels?|textes?|posts?)\s+(?:promotionnel\w*|publicitaire\w*|commercia\w*|marketing)\b|"
     r"\b(?:marketing ?plan|plan marketing|business ?plan|LinkedIn[- ]post|blog ?post|press release|persbericht|pitch ?deck|"
     r"newsletter|nieuwsbrief)\b.{0,30}\b(?:write|draft|schrijven|schrijf|r[ée]diger|[ée]crire|opstellen|maken)\b|"
